@@ -1,0 +1,319 @@
+"""Websocket consumers: the patron's widget socket and the operator's dashboard socket.
+
+They authenticate, join groups, turn JSON frames into service calls, and forward events.
+All database work goes through database_sync_to_async; nothing here blocks the loop.
+Malformed frames get an {"type": "error"} frame and the socket stays open.
+"""
+
+import asyncio
+import json
+import logging
+import uuid
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+
+from chat import services
+from chat.models import Chat, Message
+from deskservice import realtime
+from deskservice import services as presence
+from deskservice.selectors import department_presence, is_operator
+
+logger = logging.getLogger(__name__)
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+MAX_FRAME_BYTES = 32 * 1024
+
+
+class DeskJsonConsumer(AsyncJsonWebsocketConsumer):
+    """Shared frame handling: size limit, JSON errors, and event forwarding."""
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        if text_data is None or len(text_data) > MAX_FRAME_BYTES:
+            await self.send_error("Frames must be JSON text of at most 32 KB.")
+            return
+        try:
+            content = json.loads(text_data)
+        except json.JSONDecodeError:
+            await self.send_error("That frame is not valid JSON.")
+            return
+        if not isinstance(content, dict) or not isinstance(content.get("type"), str):
+            await self.send_error('Each frame must be a JSON object with a "type".')
+            return
+        try:
+            await self.receive_json(content)
+        except services.ChatError as error:
+            await self.send_error(str(error), **_error_context(content))
+
+    async def send_error(self, message: str, **context):
+        await self.send_json({"type": "error", "error": message, **context})
+
+    async def desk_event(self, message):
+        if message.get("skip_channel") == self.channel_name:
+            return
+        if message.get("join"):
+            await self.channel_layer.group_add(message["join"], self.channel_name)
+        await self.forward(message["event"])
+
+    async def forward(self, event: dict):
+        await self.send_json(event)
+
+
+def _error_context(content: dict) -> dict:
+    context = {"action": content.get("type")}
+    if isinstance(content.get("chat"), str):
+        context["chat"] = content["chat"]
+    return context
+
+
+class PatronConsumer(DeskJsonConsumer):
+    """/ws/widget/v1/chats/<id>/: the first frame must be {"type": "auth", "token", "after"}.
+
+    The token never travels in the URL (URLs end up in access logs and Referer headers).
+    """
+
+    chat = None
+
+    async def connect(self):
+        await self.accept()
+        self.auth_timeout = asyncio.get_running_loop().call_later(
+            settings.DESK_WS_AUTH_TIMEOUT_SECONDS, lambda: asyncio.ensure_future(self._auth_expired())
+        )
+
+    async def _auth_expired(self):
+        if self.chat is None:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+
+    async def disconnect(self, code):
+        self.auth_timeout.cancel()
+        if self.chat is not None:
+            await self.channel_layer.group_discard(realtime.chat_group(self.chat.pk), self.channel_name)
+            await self.channel_layer.group_discard(realtime.waiting_group(self.chat.department_id), self.channel_name)
+
+    async def receive_json(self, content, **kwargs):
+        kind = content["type"]
+        if self.chat is None:
+            if kind != "auth":
+                await self.send_error("Authenticate first.")
+                return
+            await self.authenticate(content)
+            return
+        if kind == "message":
+            await database_sync_to_async(self._send_message)(content.get("body"))
+        elif kind == "typing":
+            await database_sync_to_async(services.publish_typing)(
+                chat=self.chat, sender=Message.Sender.PATRON, skip_channel=self.channel_name
+            )
+        elif kind == "auth":
+            await self.send_error("Already authenticated.")
+        else:
+            await self.send_error(f"Unknown frame type “{kind[:40]}”.")
+
+    def _send_message(self, body):
+        self.chat.refresh_from_db(fields=["status"])
+        services.send_message(chat=self.chat, body=body, sender=Message.Sender.PATRON)
+
+    async def authenticate(self, content):
+        after = content.get("after")
+        if after is not None and (isinstance(after, bool) or not isinstance(after, int)):
+            await self.send_error('"after" must be a message id or null.')
+            return
+        chat = await database_sync_to_async(self._find_chat)(content.get("token"))
+        if chat is None:
+            await self.send_error("No chat was found for that id and token.", action="auth")
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self.chat = chat
+        self.auth_timeout.cancel()
+        # Join before reading the backlog: an event published in between arrives twice at
+        # worst, and clients drop messages whose id they already have.
+        await self.channel_layer.group_add(realtime.chat_group(chat.pk), self.channel_name)
+        if chat.status == Chat.Status.WAITING:
+            await self.channel_layer.group_add(realtime.waiting_group(chat.department_id), self.channel_name)
+        snapshot = await database_sync_to_async(self._snapshot)(after or 0)
+        for frame in snapshot:
+            await self.send_json(frame)
+
+    def _find_chat(self, token):
+        try:
+            chat_id = uuid.UUID(str(self.scope["url_route"]["kwargs"]["chat_id"]))
+        except ValueError:
+            return None
+        chat = Chat.objects.select_related("department", "operator").filter(pk=chat_id).first()
+        if chat is None or not isinstance(token, str) or not chat.token_matches(token):
+            return None
+        return chat
+
+    def _snapshot(self, after: int) -> list[dict]:
+        self.chat.refresh_from_db()
+        frames = [{"type": "authenticated", "chat": str(self.chat.pk)}, realtime.status_event(self.chat)]
+        for message in self.chat.messages.select_related("operator").filter(id__gt=after).order_by("id"):
+            message.chat = self.chat
+            frames.append(realtime.message_event(message))
+        position = services.queue_position(self.chat)
+        if position:
+            frames.append(realtime.queue_position_event(position))
+        return frames
+
+    async def forward(self, event: dict):
+        kind = event["type"]
+        if kind == "queue.changed":
+            position = await database_sync_to_async(self._position)()
+            if position:
+                await self.send_json(realtime.queue_position_event(position))
+            return
+        if kind == "typing" and event.get("sender") == Message.Sender.PATRON:
+            return
+        if kind == "status" and event["status"] != Chat.Status.WAITING:
+            await self.channel_layer.group_discard(realtime.waiting_group(self.chat.department_id), self.channel_name)
+        await self.send_json(event)
+
+    def _position(self):
+        self.chat.refresh_from_db(fields=["status"])
+        return services.queue_position(self.chat)
+
+
+class DashboardConsumer(DeskJsonConsumer):
+    """/ws/desk/: a signed-in operator's dashboard.
+
+    On connect it joins the staff, operator, department and open-chat groups and sends a
+    snapshot; the dashboard then asks for each chat's messages after the last id it saw.
+    """
+
+    user = None
+
+    async def connect(self):
+        user = self.scope.get("user")
+        allowed = await database_sync_to_async(is_operator)(user) if user else False
+        if not allowed:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.user = user
+        groups = await database_sync_to_async(self._groups)()
+        for group in groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined = groups
+        await self.accept()
+        await database_sync_to_async(presence.connect_dashboard)(user=user, channel_name=self.channel_name)
+        await self.send_json(await database_sync_to_async(self._snapshot)())
+
+    async def disconnect(self, code):
+        if self.user is None:
+            return
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        await database_sync_to_async(presence.disconnect_dashboard)(channel_name=self.channel_name)
+
+    def _department_ids(self):
+        from deskservice.models import Department
+
+        if self.user.is_superuser:
+            return list(Department.objects.values_list("id", flat=True))
+        return list(self.user.departments.values_list("id", flat=True))
+
+    def _open_chats(self):
+        return (
+            Chat.objects.select_related("department", "operator")
+            .filter(operator=self.user, closed_at__isnull=True)
+            .exclude(status=Chat.Status.WAITING)
+        )
+
+    def _groups(self):
+        groups = [realtime.staff_group(), realtime.operator_group(self.user.id)]
+        groups += [realtime.department_group(d) for d in self._department_ids()]
+        groups += [realtime.chat_group(c.pk) for c in self._open_chats()]
+        return groups
+
+    def _snapshot(self):
+        from chat.selectors import annotate_has_interaction
+
+        waiting = (
+            Chat.objects.select_related("department", "operator")
+            .filter(status=Chat.Status.WAITING, department_id__in=self._department_ids())
+            .order_by("created_at", "id")
+        )
+        return {
+            "type": "snapshot",
+            "me": {"id": self.user.id, "name": self.user.display_name, "availability": self.user.availability},
+            "queue": [realtime.chat_summary(c) for c in waiting],
+            "chats": [realtime.chat_summary(c) for c in annotate_has_interaction(self._open_chats())],
+            "departments": department_presence(),
+            "heartbeat_seconds": settings.DESK_HEARTBEAT_SECONDS,
+        }
+
+    async def receive_json(self, content, **kwargs):
+        kind = content["type"]
+        handler = {
+            "heartbeat": self.on_heartbeat,
+            "availability": self.on_availability,
+            "message": self.on_message,
+            "typing": self.on_typing,
+            "sync": self.on_sync,
+        }.get(kind)
+        if handler is None:
+            await self.send_error(f"Unknown frame type “{kind[:40]}”.")
+            return
+        await handler(content)
+
+    async def on_heartbeat(self, content):
+        await database_sync_to_async(presence.heartbeat)(channel_name=self.channel_name)
+        # The reply carries presence, so an operator whose server died drops off everyone's
+        # Departments list within one heartbeat after the presence timeout.
+        await self.send_json(realtime.presence_event(await database_sync_to_async(department_presence)()))
+
+    async def on_availability(self, content):
+        try:
+            await database_sync_to_async(presence.set_availability)(
+                user=self.user, availability=content.get("availability")
+            )
+        except ValueError:
+            await self.send_error("Status must be “online” or “away”.", action="availability")
+
+    async def on_message(self, content):
+        chat = await self._own_chat(content)
+        if chat:
+            await database_sync_to_async(services.send_message)(
+                chat=chat, body=content.get("body"), sender=Message.Sender.OPERATOR, operator=self.user
+            )
+
+    async def on_typing(self, content):
+        chat = await self._own_chat(content)
+        if chat:
+            await database_sync_to_async(services.publish_typing)(
+                chat=chat, sender=Message.Sender.OPERATOR, operator=self.user, skip_channel=self.channel_name
+            )
+
+    async def on_sync(self, content):
+        """Messages of one of my chats after a given id: the catch-up after a reconnect."""
+        chat = await self._own_chat(content)
+        after = content.get("after") or 0
+        if chat is None:
+            return
+        if isinstance(after, bool) or not isinstance(after, int):
+            await self.send_error('"after" must be a message id.', action="sync")
+            return
+        for frame in await database_sync_to_async(self._messages_after)(chat, after):
+            await self.send_json(frame)
+
+    def _messages_after(self, chat, after):
+        frames = []
+        for message in chat.messages.select_related("operator").filter(id__gt=after).order_by("id"):
+            message.chat = chat
+            frames.append(realtime.message_event(message))
+        frames.append({"type": "synced", "chat": str(chat.pk)})
+        return frames
+
+    async def _own_chat(self, content):
+        chat = await database_sync_to_async(self._load_own_chat)(content.get("chat"))
+        if chat is None:
+            await self.send_error("That chat is not one of yours.", **_error_context(content))
+        return chat
+
+    def _load_own_chat(self, chat_id):
+        try:
+            chat_uuid = uuid.UUID(str(chat_id))
+        except ValueError:
+            return None
+        return Chat.objects.select_related("department", "operator").filter(pk=chat_uuid, operator=self.user).first()

@@ -1,0 +1,107 @@
+"""The operator dashboard's HTTP actions (/desk/api/...): claim, canned messages, end, close, transcript.
+
+Session-authenticated and CSRF-protected; errors are JSON {"error": ...}.
+"""
+
+import functools
+import uuid
+
+from django.http import JsonResponse
+from django.views.decorators.http import require_http_methods
+
+from chat import services
+from chat.models import Chat
+from chat.selectors import canned_messages_for
+from deskservice.jsonapi import BadRequest, error_response, optional_str, parse_json_object
+from deskservice.selectors import is_operator
+
+
+def operator_endpoint(methods):
+    def decorate(view):
+        @require_http_methods(methods)
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return error_response("Sign in to use the desk.", 401)
+            if not is_operator(request.user):
+                return error_response("Only operators of a department can do this.", 403)
+            try:
+                return view(request, *args, **kwargs)
+            except BadRequest as error:
+                return error_response(str(error), error.status, error.field)
+            except services.ChatError as error:
+                return error_response(str(error), error.status_code, error.field)
+
+        return wrapper
+
+    return decorate
+
+
+def _chat(chat_id) -> Chat:
+    try:
+        chat_uuid = uuid.UUID(str(chat_id))
+    except ValueError:
+        raise BadRequest("That chat does not exist.", status=404) from None
+    chat = Chat.objects.select_related("department", "operator").filter(pk=chat_uuid).first()
+    if chat is None:
+        raise BadRequest("That chat does not exist.", status=404)
+    return chat
+
+
+def _own_chat(request, chat_id) -> Chat:
+    chat = _chat(chat_id)
+    if chat.operator_id != request.user.id:
+        raise BadRequest("This chat belongs to another operator.", status=403)
+    return chat
+
+
+@operator_endpoint(["POST"])
+def claim(request, chat_id):
+    chat = services.claim_chat(chat_id=_chat(chat_id).pk, operator=request.user)
+    return JsonResponse({"id": str(chat.pk), "status": chat.status})
+
+
+@operator_endpoint(["GET", "POST"])
+def canned(request, chat_id):
+    chat = _own_chat(request, chat_id)
+    if request.method == "POST":
+        data = parse_json_object(request)
+        canned_id = data.get("canned")
+        if isinstance(canned_id, bool) or not isinstance(canned_id, int):
+            raise BadRequest("Choose a canned message.", field="canned")
+        message = services.send_canned_message(chat=chat, canned_id=canned_id, operator=request.user)
+        return JsonResponse({"id": message.id}, status=201)
+    return JsonResponse(
+        {
+            "canned": [
+                {
+                    "id": c.id,
+                    "title": c.title,
+                    "department": c.department.name if c.department_id else None,
+                    "preview": services.render_canned_message(c, chat=chat, operator=request.user),
+                }
+                for c in canned_messages_for(chat.department_id).select_related("department")
+            ]
+        }
+    )
+
+
+@operator_endpoint(["POST"])
+def end(request, chat_id):
+    chat = services.end_chat(chat=_own_chat(request, chat_id), ended_by=Chat.EndedBy.OPERATOR, operator=request.user)
+    return JsonResponse({"id": str(chat.pk), "status": chat.status})
+
+
+@operator_endpoint(["POST"])
+def close(request, chat_id):
+    chat = services.close_chat(chat=_own_chat(request, chat_id), operator=request.user)
+    return JsonResponse({"id": str(chat.pk), "closed": True})
+
+
+@operator_endpoint(["POST"])
+def transcript(request, chat_id):
+    chat = _own_chat(request, chat_id)
+    data = parse_json_object(request)
+    email = optional_str(data, "email", limit=254) or chat.patron_email
+    services.request_transcript(chat=chat, email=email, requested_by="operator", operator=request.user)
+    return JsonResponse({"queued": True, "email": email}, status=202)

@@ -1,0 +1,206 @@
+"""Patron chats, their messages, the events in their lives, canned messages and transcripts."""
+
+import hashlib
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+def hash_token(token: str) -> str:
+    """Tokens are stored hashed: a leaked database backup does not open anyone's chat."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Chat(models.Model):
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting"
+        ACTIVE = "active", "Active"
+        ENDED = "ended", "Ended"
+
+    # Which statuses each status may move to; services change status only through
+    # Chat.can_move_to so that the flow is written down once.
+    TRANSITIONS = {
+        Status.WAITING: {Status.ACTIVE, Status.ENDED},
+        Status.ACTIVE: {Status.ENDED},
+        Status.ENDED: set(),
+    }
+
+    class Source(models.TextChoices):
+        WEB = "web", "Web"
+        SMS = "sms", "SMS"
+
+    class EndedBy(models.TextChoices):
+        PATRON = "patron", "Patron"
+        OPERATOR = "operator", "Operator"
+        SYSTEM = "system", "System"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    token_hash = models.CharField(max_length=64, editable=False)
+    department = models.ForeignKey("deskservice.Department", on_delete=models.PROTECT, related_name="chats")
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.WEB)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    question = models.TextField()
+    patron_name = models.CharField(max_length=100, blank=True)
+    patron_email = models.EmailField(blank=True)
+    page_url = models.URLField(max_length=500, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="chats"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.CharField(max_length=10, choices=EndedBy.choices, blank=True)
+    # Set when the operator presses Close Chat: the chat leaves their dashboard.
+    closed_at = models.DateTimeField(null=True, blank=True)
+    rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    rating_comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [
+            # The queue: waiting chats of a department in arrival order (STACK-NOTES: without
+            # a partial index, claims and queue positions slow down by two orders of magnitude).
+            models.Index(
+                fields=["department", "created_at", "id"],
+                condition=Q(status="waiting"),
+                name="chat_waiting_queue",
+            ),
+            models.Index(fields=["operator", "closed_at"], name="chat_operator_open"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5), name="chat_rating_1_to_5"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="active") | Q(operator__isnull=False), name="chat_active_has_operator"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Chat {self.short_id} ({self.get_status_display()})"
+
+    @property
+    def short_id(self):
+        return str(self.id)[:8]
+
+    def can_move_to(self, status) -> bool:
+        return status in self.TRANSITIONS[self.Status(self.status)]
+
+    def token_matches(self, token: str) -> bool:
+        return bool(token) and secrets.compare_digest(self.token_hash, hash_token(token))
+
+    @property
+    def duration_minutes(self) -> int:
+        """Minutes from claim (or arrival) to end, rounded up: what Reference Analytics records."""
+        start = self.claimed_at or self.created_at
+        end = self.ended_at or timezone.now()
+        seconds = max(0, (end - start).total_seconds())
+        return max(1, int(-(-seconds // 60)))
+
+    @property
+    def patron_label(self):
+        return self.patron_name or "Patron"
+
+
+class Message(models.Model):
+    """One line of a chat. Its id orders the chat and is what clients catch up from."""
+
+    class Sender(models.TextChoices):
+        PATRON = "patron", "Patron"
+        OPERATOR = "operator", "Operator"
+        SYSTEM = "system", "System"
+
+    chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="messages")
+    sender = models.CharField(max_length=10, choices=Sender.choices)
+    operator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["chat", "id"], name="message_chat_id")]
+
+    def __str__(self):
+        return f"{self.sender}: {self.body[:40]}"
+
+
+class ChatEvent(models.Model):
+    """An audit row for every transition of a chat; history and analytics read these."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        CLAIMED = "claimed", "Claimed"
+        ENDED = "ended", "Ended"
+        CLOSED = "closed", "Closed"
+        TRANSCRIPT_REQUESTED = "transcript_requested", "Transcript requested"
+        RATED = "rated", "Rated"
+
+    chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class CannedMessage(models.Model):
+    """A prepared message. Global when it has no department.
+
+    The body may use {patron_name}, {operator_name} and {department}.
+    """
+
+    title = models.CharField(max_length=100)
+    body = models.TextField()
+    department = models.ForeignKey(
+        "deskservice.Department",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="canned_messages",
+        help_text="Leave empty for a message every department can use.",
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "title"]
+
+    def __str__(self):
+        return self.title
+
+
+class TranscriptEmail(models.Model):
+    """A request to email a chat's transcript; the Celery task sends it once."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="transcript_emails")
+    to_email = models.EmailField()
+    requested_by = models.CharField(max_length=10, choices=Message.Sender.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"Transcript of {self.chat.short_id} to {self.to_email} ({self.status})"

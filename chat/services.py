@@ -1,0 +1,318 @@
+"""Every change to a patron chat goes through these functions.
+
+Each one checks its rule, writes inside a transaction, records a ChatEvent, and publishes
+its events with `realtime.publish` (after commit). Views and consumers only parse input,
+authorise, and call them; they turn a ChatError into a clear message for the user.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from chat.models import CannedMessage, Chat, ChatEvent, Message, TranscriptEmail, hash_token, new_token
+from deskservice import realtime
+from deskservice.selectors import department_is_online
+
+
+class ChatError(Exception):
+    """A rule of the desk refused the action; `str(error)` is a sentence for the user."""
+
+    status_code = 400
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class NobodyOnline(ChatError):
+    status_code = 409
+
+
+class ChatConflict(ChatError):
+    """The chat is no longer in a state that allows the action (claimed, ended...)."""
+
+    status_code = 409
+
+
+class NotAllowed(ChatError):
+    status_code = 403
+
+
+# --- Patron side --------------------------------------------------------------------------
+
+
+def start_chat(
+    *, department, question: str, name: str = "", email: str = "", page_url: str = "", user_agent: str = ""
+) -> tuple[Chat, str]:
+    """Queue a new chat in `department`; returns the chat and its token (shown once, stored hashed).
+
+    Refused with NobodyOnline when no operator of the department has a live dashboard, so
+    the widget can offer the ticket form instead. Publishes queue.added to the department.
+    """
+    question = _clean_text(question, field="question", limit=settings.DESK_MAX_QUESTION_LENGTH)
+    name = (name or "").strip()[:100]
+    email = _clean_email(email, required=False)
+    if not department.active:
+        raise ChatError("That department does not take chats.", field="department")
+    if not department_is_online(department):
+        raise NobodyOnline(
+            f"Nobody in {department.name} is online right now. Leave your question and we will reply by email."
+        )
+    token = new_token()
+    with transaction.atomic():
+        chat = Chat.objects.create(
+            department=department,
+            token_hash=hash_token(token),
+            question=question,
+            patron_name=name,
+            patron_email=email,
+            page_url=(page_url or "")[:500],
+            user_agent=(user_agent or "")[:300],
+        )
+        ChatEvent.objects.create(chat=chat, kind=ChatEvent.Kind.CREATED)
+        realtime.publish(realtime.department_group(department.id), realtime.queue_added_event(chat))
+    return chat, token
+
+
+def queue_position(chat) -> int | None:
+    """1 for the first waiting chat of its department; None when the chat is not waiting."""
+    if chat.status != Chat.Status.WAITING:
+        return None
+    ahead = Chat.objects.filter(department_id=chat.department_id, status=Chat.Status.WAITING).filter(
+        Q(created_at__lt=chat.created_at) | Q(created_at=chat.created_at, id__lt=chat.id)
+    )
+    return ahead.count() + 1
+
+
+def rate_chat(*, chat, rating, comment: str = "") -> None:
+    """The patron's 1-5 rating of an ended chat; rating again replaces it."""
+    if chat.status != Chat.Status.ENDED:
+        raise ChatConflict("You can rate the chat once it has ended.")
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise ChatError("Choose a rating from 1 to 5.", field="rating")
+    comment = (comment or "").strip()
+    if len(comment) > settings.DESK_MAX_MESSAGE_LENGTH:
+        raise ChatError("That comment is too long.", field="comment")
+    with transaction.atomic():
+        chat.rating = rating
+        chat.rating_comment = comment
+        chat.save(update_fields=["rating", "rating_comment"])
+        ChatEvent.objects.create(chat=chat, kind=ChatEvent.Kind.RATED, detail={"rating": rating})
+
+
+# --- Operator side ------------------------------------------------------------------------
+
+
+def claim_chat(*, chat_id, operator) -> Chat:
+    """Make `operator` the owner of a waiting chat. Exactly one of concurrent claims wins.
+
+    A conditional UPDATE ... WHERE status = 'waiting' decides the race in the database, so
+    it holds across processes. The loser gets a ChatConflict naming the winner. Publishes
+    queue.removed to the department, chat.assigned to the operator, status to the chat.
+    """
+    chat = Chat.objects.select_related("department").filter(pk=chat_id).first()
+    if chat is None:
+        raise ChatConflict("That chat no longer exists.")
+    _require_department_member(operator, chat.department)
+    with transaction.atomic():
+        won = Chat.objects.filter(pk=chat.pk, status=Chat.Status.WAITING).update(
+            status=Chat.Status.ACTIVE, operator=operator, claimed_at=timezone.now()
+        )
+        if not won:
+            chat.refresh_from_db()
+            if chat.status == Chat.Status.ENDED:
+                raise ChatConflict("The patron left before the chat was claimed.")
+            owner = chat.operator.display_name if chat.operator_id else "another operator"
+            if chat.operator_id == operator.id:
+                raise ChatConflict("You have already claimed this chat.")
+            raise ChatConflict(f"{owner} has already claimed this chat.")
+        chat.refresh_from_db()
+        ChatEvent.objects.create(chat=chat, kind=ChatEvent.Kind.CLAIMED, actor=operator)
+        _system_message(chat, f"{operator.display_name} has joined the chat.")
+        realtime.publish(realtime.department_group(chat.department_id), realtime.queue_removed_event(chat, "claimed"))
+        realtime.publish(
+            realtime.operator_group(operator.id),
+            realtime.chat_assigned_event(chat),
+            join=realtime.chat_group(chat.pk),
+        )
+        realtime.publish(realtime.chat_group(chat.pk), realtime.status_event(chat))
+        realtime.publish(realtime.waiting_group(chat.department_id), realtime.queue_changed_event(chat.department_id))
+    return chat
+
+
+def send_message(*, chat, body: str, sender: str, operator=None) -> Message:
+    """Store a message, then broadcast it to the chat.
+
+    The patron may write while waiting or active; an operator only in a chat they own.
+    Nobody writes after End Chat.
+    """
+    body = _clean_text(body, field="body", limit=settings.DESK_MAX_MESSAGE_LENGTH)
+    if sender == Message.Sender.OPERATOR:
+        _require_owner(chat, operator)
+    if chat.status == Chat.Status.ENDED:
+        raise ChatConflict("This chat has ended; messages can no longer be sent.")
+    with transaction.atomic():
+        message = Message.objects.create(chat=chat, sender=sender, operator=operator, body=body)
+        message.chat = chat
+        realtime.publish(realtime.chat_group(chat.pk), realtime.message_event(message))
+    return message
+
+
+def send_canned_message(*, chat, canned_id, operator) -> Message:
+    """Send a canned message of the chat's department (or a global one), names filled in."""
+    canned = (
+        CannedMessage.objects.filter(pk=canned_id)
+        .filter(Q(department__isnull=True) | Q(department_id=chat.department_id))
+        .first()
+    )
+    if canned is None:
+        raise ChatError("That canned message does not exist for this department.", field="canned")
+    return send_message(
+        chat=chat,
+        body=render_canned_message(canned, chat=chat, operator=operator),
+        sender=Message.Sender.OPERATOR,
+        operator=operator,
+    )
+
+
+def render_canned_message(canned, *, chat, operator) -> str:
+    # Plain replacement, not str.format: a supervisor's text such as "{patron_name.__class__}"
+    # must not reach into Python objects.
+    values = {
+        "{patron_name}": chat.patron_name or "there",
+        "{operator_name}": operator.display_name,
+        "{department}": chat.department.name,
+    }
+    body = canned.body
+    for placeholder, value in values.items():
+        body = body.replace(placeholder, value)
+    return body
+
+
+def publish_typing(*, chat, sender: str, operator=None, skip_channel: str | None = None) -> None:
+    """Typing indicators are not stored: they only matter while they are fresh."""
+    if chat.status == Chat.Status.ENDED:
+        return
+    if sender == Message.Sender.OPERATOR:
+        _require_owner(chat, operator)
+        name = operator.display_name
+    else:
+        name = chat.patron_label
+    realtime.publish(realtime.chat_group(chat.pk), realtime.typing_event(chat, sender, name), skip_channel=skip_channel)
+
+
+def end_chat(*, chat, ended_by: str, operator=None) -> Chat:
+    """End a waiting or active chat, by the patron, its operator, or the system.
+
+    Ending twice is refused with a clear message. Publishes the new status to the chat and,
+    for a chat still in the queue, removes it from the department's queue.
+    """
+    if ended_by == Chat.EndedBy.OPERATOR:
+        _require_owner(chat, operator)
+    with transaction.atomic():
+        changes = {"status": Chat.Status.ENDED, "ended_at": timezone.now(), "ended_by": ended_by}
+        # Two conditional updates tell, without a race, whether the chat left the queue.
+        was_waiting = bool(Chat.objects.filter(pk=chat.pk, status=Chat.Status.WAITING).update(**changes))
+        if not was_waiting and not Chat.objects.filter(pk=chat.pk, status=Chat.Status.ACTIVE).update(**changes):
+            raise ChatConflict("This chat has already ended.")
+        chat.refresh_from_db()
+        ChatEvent.objects.create(chat=chat, kind=ChatEvent.Kind.ENDED, actor=operator, detail={"by": ended_by})
+        who = {"patron": chat.patron_label, "operator": operator.display_name if operator else ""}.get(ended_by)
+        _system_message(chat, f"{who} ended the chat." if who else "The chat has ended.")
+        realtime.publish(realtime.chat_group(chat.pk), realtime.status_event(chat))
+        if was_waiting:
+            realtime.publish(realtime.department_group(chat.department_id), realtime.queue_removed_event(chat, "left"))
+            realtime.publish(
+                realtime.waiting_group(chat.department_id), realtime.queue_changed_event(chat.department_id)
+            )
+    return chat
+
+
+def close_chat(*, chat, operator) -> Chat:
+    """Close Chat: the ended chat leaves the operator's dashboard.
+
+    The manuals' order is End Chat, Save the Reference Analytics, then Close Chat; closing
+    before the statistics are saved is refused so that no interaction goes unrecorded.
+    """
+    _require_owner(chat, operator)
+    if chat.status != Chat.Status.ENDED:
+        raise ChatConflict("End the chat before closing it.")
+    from analytics.models import Interaction
+
+    if not Interaction.objects.filter(chat=chat).exists():
+        raise ChatConflict("Save the Reference Analytics for this chat before closing it.")
+    if chat.closed_at:
+        return chat
+    with transaction.atomic():
+        chat.closed_at = timezone.now()
+        chat.save(update_fields=["closed_at"])
+        ChatEvent.objects.create(chat=chat, kind=ChatEvent.Kind.CLOSED, actor=operator)
+        realtime.publish(realtime.operator_group(operator.id), realtime.chat_closed_event(chat))
+    return chat
+
+
+def request_transcript(*, chat, email: str, requested_by: str, operator=None) -> TranscriptEmail:
+    """Queue the transcript email; a Celery task sends it once, retrying while SMTP fails."""
+    from chat.tasks import send_transcript
+
+    email = _clean_email(email, required=True)
+    if requested_by == Message.Sender.OPERATOR:
+        _require_owner(chat, operator)
+    with transaction.atomic():
+        transcript = TranscriptEmail.objects.create(chat=chat, to_email=email, requested_by=requested_by)
+        ChatEvent.objects.create(
+            chat=chat, kind=ChatEvent.Kind.TRANSCRIPT_REQUESTED, actor=operator, detail={"by": requested_by}
+        )
+        transaction.on_commit(lambda: send_transcript.delay(transcript.id))
+    return transcript
+
+
+# --- Rules --------------------------------------------------------------------------------
+
+
+def _system_message(chat, body: str) -> Message:
+    message = Message.objects.create(chat=chat, sender=Message.Sender.SYSTEM, body=body)
+    message.chat = chat
+    realtime.publish(realtime.chat_group(chat.pk), realtime.message_event(message))
+    return message
+
+
+def _require_department_member(operator, department) -> None:
+    if operator.is_superuser:
+        return
+    if not operator.departments.filter(pk=department.pk).exists():
+        raise NotAllowed(f"You are not an operator of {department.name}.")
+
+
+def _require_owner(chat, operator) -> None:
+    if operator is None or chat.operator_id != operator.id:
+        raise NotAllowed("This chat belongs to another operator.")
+
+
+def _clean_text(value, *, field: str, limit: int) -> str:
+    if not isinstance(value, str):
+        raise ChatError(f"The {field} must be text.", field=field)
+    value = value.replace("\x00", "").strip()
+    if not value:
+        raise ChatError(f"The {field} cannot be empty.", field=field)
+    if len(value) > limit:
+        raise ChatError(f"The {field} is too long ({len(value)} characters; at most {limit}).", field=field)
+    return value
+
+
+def _clean_email(value, *, required: bool) -> str:
+    if value is None or value == "":
+        if required:
+            raise ChatError("An email address is needed.", field="email")
+        return ""
+    if not isinstance(value, str):
+        raise ChatError("The email address must be text.", field="email")
+    value = value.strip()
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise ChatError(f"“{value[:80]}” is not a valid email address.", field="email") from None
+    return value

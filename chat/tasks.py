@@ -1,0 +1,55 @@
+"""Celery tasks of the chat app. They take ids, reload rows, and do nothing twice."""
+
+import logging
+import smtplib
+
+from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from chat.models import TranscriptEmail
+from chat.transcripts import build_transcript_email
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, max_retries=None, acks_late=True)
+def send_transcript(self, transcript_id: int) -> str:
+    """Send one transcript email once; retry with exponential backoff while SMTP fails.
+
+    The row is locked while the mail goes out, so two deliveries of the same task (a retry
+    racing a redelivery after a worker died) cannot both send it.
+    """
+    with transaction.atomic():
+        transcript = (
+            TranscriptEmail.objects.select_for_update()
+            .select_related("chat__department")
+            .filter(pk=transcript_id)
+            .first()
+        )
+        if transcript is None or transcript.status == TranscriptEmail.Status.SENT:
+            return "nothing to do"
+        transcript.attempts += 1
+        try:
+            build_transcript_email(transcript.chat, transcript.to_email).send()
+        except (smtplib.SMTPException, OSError) as error:
+            transcript.last_error = f"{type(error).__name__}: {error}"[:1000]
+            gave_up = transcript.attempts >= settings.DESK_TRANSCRIPT_MAX_RETRIES
+            if gave_up:
+                transcript.status = TranscriptEmail.Status.FAILED
+            transcript.save(update_fields=["attempts", "last_error", "status"])
+            if gave_up:
+                logger.error("transcript %s failed after %s attempts: %s", transcript_id, transcript.attempts, error)
+                return "failed"
+            countdown = min(600, 2**transcript.attempts)
+        else:
+            transcript.status = TranscriptEmail.Status.SENT
+            transcript.sent_at = timezone.now()
+            transcript.last_error = ""
+            transcript.save(update_fields=["attempts", "status", "sent_at", "last_error"])
+            logger.info("transcript %s sent to chat %s's patron", transcript_id, transcript.chat.short_id)
+            return "sent"
+    # Retry outside the transaction, after the attempt count is committed.
+    logger.warning("transcript %s: SMTP failed, retrying in %ss", transcript_id, countdown)
+    raise self.retry(countdown=countdown)

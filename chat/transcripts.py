@@ -1,0 +1,35 @@
+"""The transcript of a chat as an email a patron can keep (plain text and HTML)."""
+
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from chat.models import Message
+from deskservice.realtime import message_sender_name
+
+
+def transcript_lines(chat) -> list[dict]:
+    messages = chat.messages.select_related("operator").order_by("id")
+    lines = []
+    for message in messages:
+        message.chat = chat
+        lines.append(
+            {
+                "time": timezone.localtime(message.created_at),
+                "system": message.sender == Message.Sender.SYSTEM,
+                "name": message_sender_name(message),
+                "body": message.body,
+            }
+        )
+    return lines
+
+
+def build_transcript_email(chat, to_email: str) -> EmailMultiAlternatives:
+    context = {"chat": chat, "lines": transcript_lines(chat), "started": timezone.localtime(chat.created_at)}
+    # Templates autoescape every patron- and operator-written string; nothing becomes markup.
+    text = render_to_string("chat/email/transcript.txt", context)
+    html = render_to_string("chat/email/transcript.html", context)
+    subject = f"Your chat with {chat.department.name} on {context['started']:%B %-d, %Y}"
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[to_email])
+    message.attach_alternative(html, "text/html")
+    return message

@@ -1,0 +1,130 @@
+"""Personas and shared fixtures.
+
+The suite runs against the real PostgreSQL and Redis (see `make test`). Personas follow the
+manuals: alice and bob operate Research & Instruction, carmen operates IDEAS, sam supervises.
+"""
+
+import os
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+
+def pytest_configure(config):
+    problems = []
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        problems.append("DATABASE_URL must point at PostgreSQL")
+    if "Redis" not in settings.CHANNEL_LAYERS["default"]["BACKEND"] and not os.environ.get("REDIS_URL"):
+        problems.append("REDIS_URL must point at Redis")
+    if problems:
+        pytest.exit(
+            "The test suite runs against the real PostgreSQL and Redis: "
+            + "; ".join(problems)
+            + ". Run it with `make test`, which sets them for 127.0.0.1.",
+            returncode=2,
+        )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Rate-limit counters live in the cache (Redis); tests must not inherit each other's.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def departments(db):
+    from deskservice.models import Department
+
+    return {
+        "research": Department.objects.create(name="Research & Instruction", slug="research", position=1),
+        "access": Department.objects.create(name="Access Services", slug="access-services", position=2),
+        "ideas": Department.objects.create(name="IDEAS", slug="ideas", position=3),
+    }
+
+
+def _make_user(username, first_name, departments=(), **extra):
+    from deskservice.models import User
+
+    user = User.objects.create_user(username=username, password=f"pw-{username}-2026", first_name=first_name, **extra)
+    if departments:
+        user.departments.set(departments)
+    return user
+
+
+@pytest.fixture
+def alice(departments):
+    return _make_user("alice", "Alice", [departments["research"]], email="alice@library.example.edu")
+
+
+@pytest.fixture
+def bob(departments):
+    return _make_user("bob", "Bob", [departments["research"]], email="bob@library.example.edu")
+
+
+@pytest.fixture
+def carmen(departments):
+    return _make_user("carmen", "Carmen", [departments["ideas"]])
+
+
+@pytest.fixture
+def sam(departments):
+    return _make_user("sam", "Sam", list(departments.values()), is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def stranger(db):
+    """Signed-in staff member who is in no department: not an operator."""
+    return _make_user("stranger", "Stan")
+
+
+@pytest.fixture
+def location(db):
+    from analytics.models import Location
+
+    return Location.objects.create(name="Virtual")
+
+
+def bring_online(user, channel_name=None):
+    """Give `user` a live dashboard connection, as an open dashboard would."""
+    from deskservice.models import DashboardConnection
+
+    return DashboardConnection.objects.create(user=user, channel_name=channel_name or f"test.{user.username}")
+
+
+@pytest.fixture
+def online():
+    return bring_online
+
+
+@pytest.fixture
+def waiting_chat(departments, alice):
+    """A patron's chat waiting in Research & Instruction (alice is online), with its token."""
+    from chat import services
+
+    bring_online(alice)
+    chat, token = services.start_chat(
+        department=departments["research"],
+        question="Where can I find peer-reviewed articles on climate policy?",
+        name="Pat Patron",
+        email="pat@example.org",
+    )
+    chat.token = token
+    return chat
+
+
+@pytest.fixture
+def active_chat(waiting_chat, alice):
+    from chat import services
+
+    chat = services.claim_chat(chat_id=waiting_chat.pk, operator=alice)
+    chat.token = waiting_chat.token
+    return chat
+
+
+@pytest.fixture
+def db_vendor():
+    return connection.vendor

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DeskServiceConfig(AppConfig):
+    name = "deskservice"
+    verbose_name = "Desk"

@@ -1,0 +1,41 @@
+"""Which web origins may talk to the widget API and websockets.
+
+The widget runs in an iframe served from the desk's own origin, so its requests carry the
+desk's origin; the library sites in WIDGET_ALLOWED_ORIGINS may also call the API directly.
+Anything else (a hostile page opening a socket with a patron's token) is refused.
+"""
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+
+def _normalise(origin: str) -> str:
+    parts = urlsplit(origin.strip().lower())
+    if not parts.scheme or not parts.hostname:
+        return ""
+    default_port = {"http": 80, "https": 443}.get(parts.scheme)
+    port = parts.port if parts.port and parts.port != default_port else None
+    return f"{parts.scheme}://{parts.hostname}" + (f":{port}" if port else "")
+
+
+def allowed_origins() -> set[str]:
+    origins = {_normalise(o) for o in settings.WIDGET_ALLOWED_ORIGINS}
+    origins.add(_normalise(settings.SITE_URL))
+    return {o for o in origins if o}
+
+
+def origin_allowed(origin: str | None, *, host: str | None = None) -> bool:
+    """True for the desk's own origin (the Host it was reached on) and the allowed library sites."""
+    if not origin:
+        return False
+    normalised = _normalise(origin)
+    if not normalised:
+        return False
+    if host and normalised.split("://", 1)[1] == host.lower():
+        return True
+    return normalised in allowed_origins()
+
+
+def frame_ancestors() -> str:
+    return " ".join(["'self'", *sorted(_normalise(o) for o in settings.WIDGET_ALLOWED_ORIGINS if _normalise(o))])

@@ -1,0 +1,172 @@
+"""The one place that names real-time groups and builds the events clients receive.
+
+Every event a browser sees is a JSON object with a "type"; docs/protocol.md lists them.
+Services call `publish`, which sends only after the surrounding transaction commits
+(persist, then publish). Channel layers deliver at most once, so clients catch up from
+the database on every (re)connect; a lost event is a delay, never a loss.
+"""
+
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+# The channel-layer message type every consumer handles (method `desk_event`).
+LAYER_TYPE = "desk.event"
+
+
+# --- Groups -----------------------------------------------------------------------------
+# Groups stay small (one chat, one department, one operator) because channels_redis
+# group_send slows down and drops for groups of hundreds (STACK-NOTES).
+
+
+def chat_group(chat_id) -> str:
+    """The patron's sockets and the dashboards of the operator(s) in the chat."""
+    return f"chat.{_hex(chat_id)}"
+
+
+def waiting_group(department_id) -> str:
+    """Patrons waiting in a department's queue, told when their place in line changes."""
+    return f"waiting.{department_id}"
+
+
+def department_group(department_id) -> str:
+    """Dashboards of a department's operators: the queue and its alerts."""
+    return f"department.{department_id}"
+
+
+def operator_group(user_id) -> str:
+    """All dashboards (tabs) of one operator."""
+    return f"operator.{user_id}"
+
+
+def staff_group() -> str:
+    """All operator dashboards, for presence. Bounded by the number of staff, never patrons."""
+    return "staff"
+
+
+def _hex(value) -> str:
+    return getattr(value, "hex", None) or str(value).replace("-", "")
+
+
+# --- Publishing ---------------------------------------------------------------------------
+
+
+def publish(group: str, event: dict, *, join: str | None = None, skip_channel: str | None = None) -> None:
+    """Send `event` to `group` once the current transaction commits.
+
+    `join` asks every receiving consumer to add itself to another group first (an operator's
+    dashboards join a chat they just claimed). `skip_channel` spares the socket that caused
+    the event (typing indicators are not echoed to the typist).
+    """
+    message = {"type": LAYER_TYPE, "event": event}
+    if join:
+        message["join"] = join
+    if skip_channel:
+        message["skip_channel"] = skip_channel
+    transaction.on_commit(lambda: _send(group, message))
+
+
+def _send(group: str, message: dict) -> None:
+    try:
+        async_to_sync(get_channel_layer().group_send)(group, message)
+    except Exception:
+        # The state is saved; clients will catch up from the database when they reconnect.
+        logger.exception("could not publish %s to %s", message["event"].get("type"), group)
+
+
+# --- Events -------------------------------------------------------------------------------
+
+
+def _iso(dt):
+    return dt.isoformat() if dt else None
+
+
+def message_event(message) -> dict:
+    return {
+        "type": "message",
+        "chat": str(message.chat_id),
+        "id": message.id,
+        "sender": message.sender,
+        "name": message_sender_name(message),
+        "body": message.body,
+        "created_at": _iso(message.created_at),
+    }
+
+
+def message_sender_name(message) -> str:
+    if message.sender == "operator" and message.operator_id:
+        return message.operator.display_name
+    if message.sender == "patron":
+        return message.chat.patron_label
+    return ""
+
+
+def typing_event(chat, sender: str, name: str) -> dict:
+    return {"type": "typing", "chat": str(chat.pk), "sender": sender, "name": name}
+
+
+def status_event(chat) -> dict:
+    return {
+        "type": "status",
+        "chat": str(chat.pk),
+        "status": chat.status,
+        "operator": chat.operator.display_name if chat.operator_id else None,
+        "ended_by": chat.ended_by or None,
+    }
+
+
+def queue_changed_event(department_id) -> dict:
+    """Tells waiting patrons' consumers to recompute their place in line."""
+    return {"type": "queue.changed", "department": department_id}
+
+
+def queue_position_event(position: int) -> dict:
+    return {"type": "queue", "position": position}
+
+
+def chat_summary(chat) -> dict:
+    """What a dashboard shows of a chat in its lists."""
+    return {
+        "id": str(chat.pk),
+        "status": chat.status,
+        "source": chat.source,
+        "department": {"id": chat.department_id, "name": chat.department.name},
+        "patron_name": chat.patron_name,
+        "patron_email": chat.patron_email,
+        "question": chat.question,
+        "operator": chat.operator.display_name if chat.operator_id else None,
+        "operator_id": chat.operator_id,
+        "created_at": _iso(chat.created_at),
+        "claimed_at": _iso(chat.claimed_at),
+        "ended_at": _iso(chat.ended_at),
+        "has_interaction": getattr(chat, "has_interaction", False),
+    }
+
+
+def queue_added_event(chat) -> dict:
+    return {"type": "queue.added", "chat": chat_summary(chat)}
+
+
+def queue_removed_event(chat, reason: str) -> dict:
+    return {
+        "type": "queue.removed",
+        "chat": str(chat.pk),
+        "reason": reason,
+        "operator": chat.operator.display_name if chat.operator_id else None,
+    }
+
+
+def chat_assigned_event(chat) -> dict:
+    return {"type": "chat.assigned", "chat": chat_summary(chat)}
+
+
+def chat_closed_event(chat) -> dict:
+    return {"type": "chat.closed", "chat": str(chat.pk)}
+
+
+def presence_event(departments: list[dict]) -> dict:
+    return {"type": "presence", "departments": departments}

@@ -1,0 +1,59 @@
+"""Reads about departments and operators that several views and consumers share."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from deskservice.models import DashboardConnection, Department, User
+
+
+def presence_cutoff():
+    return timezone.now() - timedelta(seconds=settings.DESK_PRESENCE_TIMEOUT_SECONDS)
+
+
+def live_connections():
+    return DashboardConnection.objects.filter(last_heartbeat__gte=presence_cutoff())
+
+
+def online_operators():
+    """Operators with at least one dashboard whose heartbeat is fresh (online or away)."""
+    return User.objects.filter(is_active=True).filter(Exists(live_connections().filter(user=OuterRef("pk"))))
+
+
+def is_operator_online(user) -> bool:
+    return live_connections().filter(user=user, user__is_active=True).exists()
+
+
+def department_is_online(department) -> bool:
+    return online_operators().filter(departments=department).exists()
+
+
+def department_presence() -> list[dict]:
+    """Every active department with whether anyone is online in it, in two queries."""
+    online = {}
+    rows = online_operators().filter(departments__active=True).values_list("departments", "availability")
+    for department_id, availability in rows:
+        entry = online.setdefault(department_id, {"online": 0, "available": 0})
+        entry["online"] += 1
+        if availability == User.Availability.ONLINE:
+            entry["available"] += 1
+    return [
+        {
+            "id": d.id,
+            "slug": d.slug,
+            "name": d.name,
+            "online": d.id in online,
+            "operators_online": online.get(d.id, {}).get("online", 0),
+            "operators_available": online.get(d.id, {}).get("available", 0),
+        }
+        for d in Department.objects.filter(active=True)
+    ]
+
+
+def is_operator(user) -> bool:
+    """Staff who may use the dashboard: signed in, active, and in a department (or superuser)."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return user.is_superuser or user.departments.exists()

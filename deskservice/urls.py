@@ -1,0 +1,38 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from chat import desk_api, widget_api
+from deskservice import health, views
+from tickets import widget_api as ticket_widget_api
+
+widget_v1 = [
+    path("status", widget_api.status, name="status"),
+    path("chats", widget_api.start_chat, name="start_chat"),
+    path("chats/<str:chat_id>/messages", widget_api.messages, name="messages"),
+    path("chats/<str:chat_id>/transcript", widget_api.transcript, name="transcript"),
+    path("chats/<str:chat_id>/rating", widget_api.rating, name="rating"),
+    path("chats/<str:chat_id>/end", widget_api.end, name="end"),
+    path("tickets", ticket_widget_api.create_ticket, name="create_ticket"),
+]
+
+desk = [
+    path("", views.dashboard, name="dashboard"),
+    path("api/chats/<str:chat_id>/claim", desk_api.claim, name="claim"),
+    path("api/chats/<str:chat_id>/canned", desk_api.canned, name="canned"),
+    path("api/chats/<str:chat_id>/end", desk_api.end, name="end"),
+    path("api/chats/<str:chat_id>/close", desk_api.close, name="close"),
+    path("api/chats/<str:chat_id>/transcript", desk_api.transcript, name="transcript"),
+]
+
+urlpatterns = [
+    path("", views.demo_library_page, name="demo"),
+    path("widget/", views.widget_frame, name="widget"),
+    path("healthz", health.healthz, name="healthz"),
+    path("api/widget/v1/", include((widget_v1, "widget_api"))),
+    path("desk/", include((desk, "desk"))),
+    path("analytics/", include("analytics.urls")),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+]

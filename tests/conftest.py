@@ -1,0 +1,55 @@
+import os
+
+import pytest
+
+from tests.live import Mailbox, Server, Worker, child_environment
+
+
+@pytest.fixture
+def mailbox():
+    box = Mailbox().start()
+    yield box
+    box.stop()
+
+
+@pytest.fixture
+def live_stack(transactional_db, mailbox):
+    """A real uvicorn server and Celery worker on the test database, Redis and `mailbox`."""
+    env = child_environment(EMAIL_HOST="127.0.0.1", EMAIL_PORT=mailbox.port, CELERY_TASK_ALWAYS_EAGER="false")
+    worker = Worker(env)
+    try:
+        server = Server(env)
+    except Exception:
+        worker.stop()
+        raise
+    yield {"server": server, "worker": worker, "mailbox": mailbox, "url": server.url}
+    server.stop()
+    worker.stop()
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+
+@pytest.fixture
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Browser tests need Debian's chromium: run `apt-get install -y chromium` (make test does).")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+    # between browser steps are synchronous and safe here.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
