@@ -61,6 +61,13 @@ class DeskJsonConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(event)
 
 
+def _same_origin(scope) -> bool:
+    headers = dict(scope.get("headers", []))
+    origin = headers.get(b"origin", b"").decode("latin1").lower()
+    host = headers.get(b"host", b"").decode("latin1").lower()
+    return bool(host) and origin.split("://", 1)[-1] == host
+
+
 def _error_context(content: dict) -> dict:
     context = {"action": content.get("type")}
     if isinstance(content.get("chat"), str):
@@ -187,7 +194,8 @@ class DashboardConsumer(DeskJsonConsumer):
     async def connect(self):
         user = self.scope.get("user")
         allowed = await database_sync_to_async(is_operator)(user) if user else False
-        if not allowed:
+        # Library sites may embed the widget, but only the desk's own pages open the dashboard.
+        if not allowed or not _same_origin(self.scope):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.user = user
