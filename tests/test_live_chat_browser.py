@@ -1,0 +1,145 @@
+"""The live chat loop in a real browser, as the manuals describe it (DESIGN.md workflows 1-7).
+
+A patron on the demo library page and two operators (Alice and Bob, Research & Instruction)
+in their own browser contexts, against a real uvicorn server, Celery worker and SMTP server.
+"""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from analytics.models import Interaction, Location
+from chat.models import Chat, TranscriptEmail
+from tests.live import ARTIFACTS
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+
+QUESTION = "Can I get the full text of an article from the Journal of Documentation?"
+
+
+def shot(page, name):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(browser, url, username):
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    page = context.new_page()
+    page.goto(f"{url}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(f"pw-{username}-2026")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{url}/desk/")
+    return page
+
+
+def waiting_list(page):
+    return page.get_by_role("region", name="Patron Chats")
+
+
+def test_it_plays_the_live_chat_loop_from_widget_to_close_chat(live_stack, browser, alice, bob):
+    url, mailbox = live_stack["url"], live_stack["mailbox"]
+    # No "Virtual" location, so nothing pre-fills it and the form must insist on one.
+    location = Location.objects.create(name="Reference desk")
+
+    # 1. Operators sign in; the dashboard shows the sections of the manual and who is online.
+    alice_page = sign_in(browser, url, "alice")
+    bob_page = sign_in(browser, url, "bob")
+    for page in (alice_page, bob_page):
+        expect(page.get_by_role("heading", name="Patron Chats")).to_be_visible()
+        expect(page.get_by_role("heading", name="Internal Chat")).to_be_visible()
+        expect(page.get_by_role("heading", name="Departments")).to_be_visible()
+    departments = alice_page.get_by_role("region", name="Departments")
+    expect(departments.get_by_role("listitem").filter(has_text="Research & Instruction")).to_contain_text("Online")
+    expect(departments.get_by_role("listitem").filter(has_text="IDEAS")).to_contain_text("Offline")
+    shot(alice_page, "01-dashboard-empty")
+
+    # 2. A patron on the library's page opens the widget and asks a question.
+    patron_context = browser.new_context(viewport={"width": 1280, "height": 860})
+    patron = patron_context.new_page()
+    patron.goto(f"{url}/")
+    patron.get_by_role("button", name="Ask a Librarian").click()
+    widget = patron.frame_locator("iframe[title='Library chat']")
+    widget.get_by_label("Department").select_option(label=re.compile("Research & Instruction"))
+    widget.get_by_label("Your question").fill(QUESTION)
+    widget.get_by_label("Name (optional)").fill("Pat")
+    widget.get_by_label("Email (optional)").fill("pat@example.org")
+    widget.get_by_role("button", name="Start chat").click()
+    expect(widget.get_by_text(re.compile(r"number 1 in line"))).to_be_visible()
+    shot(patron, "02-widget-waiting")
+
+    # 3. Every online operator of the department sees it at once, with an announcement.
+    for page in (alice_page, bob_page):
+        expect(waiting_list(page).get_by_role("listitem").filter(has_text=QUESTION[:30])).to_be_visible()
+        expect(page.get_by_text("New chat waiting in Research & Instruction")).to_be_attached()
+    shot(bob_page, "03-dashboard-chat-waiting")
+
+    # 4. Claim Chat: it leaves Bob's list at once; the patron is told who is answering.
+    waiting_list(alice_page).get_by_role("listitem").filter(has_text=QUESTION[:30]).get_by_role(
+        "button", name="Claim Chat"
+    ).click()
+    expect(bob_page.get_by_role("button", name="Claim Chat")).to_have_count(0)
+    expect(widget.get_by_text(re.compile("chatting with Alice"))).to_be_visible()
+    chat = Chat.objects.get()
+    assert chat.operator == alice and chat.status == Chat.Status.ACTIVE
+
+    # 5. The welcome from Canned Messages, with the patron's and operator's names filled in.
+    alice_page.get_by_role("button", name="Canned Messages").click()
+    alice_page.get_by_role("menuitem", name=re.compile("Research & Instruction welcome")).click()
+    welcome = "Hi Pat, this is Alice from Research & Instruction."
+    expect(widget.get_by_text(welcome)).to_be_visible()
+
+    # 6. Messages both ways, live, with a typing indicator.
+    patron_box = widget.get_by_role("textbox", name=re.compile("message", re.I))
+    patron_box.press_sequentially("It's for my thesis")
+    expect(alice_page.get_by_text("Pat is typing")).to_be_visible()
+    patron_box.fill("It's for my thesis on archives. <b>not bold</b>")
+    widget.get_by_role("button", name="Send").click()
+    expect(alice_page.get_by_text("It's for my thesis on archives. <b>not bold</b>")).to_be_visible()
+    operator_box = alice_page.get_by_role("textbox", name=re.compile("message", re.I))
+    operator_box.fill("Here it is: https://doi.org/10.1108/JD-01-2020-0001")
+    alice_page.get_by_role("button", name="Send").click()
+    link = widget.get_by_role("link", name="https://doi.org/10.1108/JD-01-2020-0001")
+    expect(link).to_have_attribute("target", "_blank")
+    shot(patron, "04-widget-chatting")
+    shot(alice_page, "04-dashboard-chatting")
+
+    # 7. Email Transcript from the dashboard: a real Celery worker sends it to the real SMTP server.
+    alice_page.get_by_role("button", name="Email Transcript").click()
+    transcript_email = alice_page.get_by_label(re.compile("email", re.I)).filter(has_not_text="x")
+    expect(transcript_email.first).to_have_value("pat@example.org")
+    alice_page.get_by_role("button", name=re.compile("^Send transcript$|^Send$")).last.click()
+    mails = mailbox.wait_for(1)
+    assert mails[0]["To"] == "pat@example.org"
+    body = mails[0].get_body(("plain",)).get_content()
+    assert "Here it is: https://doi.org/10.1108/JD-01-2020-0001" in body and welcome in body
+
+    # 8. The patron ends the chat, rates it; the operator records the statistics and closes it.
+    widget.get_by_role("button", name="End chat").click()
+    expect(widget.get_by_text("The chat has ended.")).to_be_visible()
+    widget.get_by_label("5").check()
+    widget.get_by_role("button", name="Submit rating").click()
+    expect(widget.get_by_text(re.compile("Thanks for your feedback"))).to_be_visible()
+    shot(patron, "05-widget-ended")
+
+    expect(alice_page.get_by_role("heading", name="Reference Analytics")).to_be_visible()
+    expect(alice_page.get_by_label(re.compile("^Mode"))).to_have_value("chat")
+    expect(alice_page.get_by_label(re.compile("^Duration"))).not_to_have_value("")
+    expect(alice_page.get_by_role("button", name="Close Chat")).to_be_disabled()
+    alice_page.get_by_role("button", name="Save").click()
+    expect(alice_page.get_by_text(re.compile("Location.*required|This field is required"))).to_be_visible()
+    alice_page.get_by_label(re.compile("^Location")).select_option(label="Reference desk")
+    alice_page.get_by_label(re.compile("^Referred by")).fill("Circulation desk")
+    alice_page.get_by_role("button", name="Save").click()
+    expect(alice_page.get_by_text(re.compile("^Saved"))).to_be_visible()
+    shot(alice_page, "05-dashboard-analytics")
+    alice_page.get_by_role("button", name="Close Chat").click()
+    expect(alice_page.get_by_role("button", name="Close Chat")).to_have_count(0)
+
+    chat.refresh_from_db()
+    assert chat.status == Chat.Status.ENDED and chat.closed_at is not None and chat.rating == 5
+    interaction = Interaction.objects.get(chat=chat)
+    assert (interaction.mode, interaction.location, interaction.referred_by) == ("chat", location, "Circulation desk")
+    assert interaction.operator == alice and interaction.department == chat.department
+    assert TranscriptEmail.objects.get(chat=chat).status == TranscriptEmail.Status.SENT
