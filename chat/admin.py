@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from chat.models import CannedMessage, Chat, ChatEvent, Message, TranscriptEmail
+from chat.models import CannedMessage, Chat, ChatEvent, Message, TranscriptEmail, Transfer
 
 
 @admin.register(CannedMessage)
@@ -53,3 +53,20 @@ class TranscriptEmailAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     list_select_related = ["chat"]
     readonly_fields = ["chat", "to_email", "requested_by", "status", "attempts", "last_error", "created_at", "sent_at"]
+
+
+@admin.register(Transfer)
+class TransferAdmin(admin.ModelAdmin):
+    list_display = ["chat", "from_operator", "to_operator", "to_department", "status", "created_at", "answered_at"]
+    list_filter = ["status", "to_department"]
+    list_select_related = ["chat", "from_operator", "to_operator", "to_department"]
+    readonly_fields = [
+        "chat",
+        "from_operator",
+        "to_operator",
+        "to_department",
+        "note",
+        "status",
+        "created_at",
+        "answered_at",
+    ]

@@ -66,6 +66,7 @@ class Chat(models.Model):
 
     class Meta:
         ordering = ["created_at"]
+        permissions = [("reassign_chat", "Can reassign any chat to another operator")]
         indexes = [
             # The queue: waiting chats of a department in arrival order (STACK-NOTES: without
             # a partial index, claims and queue positions slow down by two orders of magnitude).
@@ -143,6 +144,9 @@ class ChatEvent(models.Model):
         CLOSED = "closed", "Closed"
         TRANSCRIPT_REQUESTED = "transcript_requested", "Transcript requested"
         RATED = "rated", "Rated"
+        TRANSFERRED = "transferred", "Transferred"
+        TRANSFER_REQUESTED = "transfer_requested", "Transfer requested"
+        REASSIGNED = "reassigned", "Reassigned by a supervisor"
 
     chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind.choices)
@@ -204,3 +208,103 @@ class TranscriptEmail(models.Model):
 
     def __str__(self):
         return f"Transcript of {self.chat.short_id} to {self.to_email} ({self.status})"
+
+
+class Transfer(models.Model):
+    """A request to hand a patron chat to another operator or department.
+
+    Recorded whatever its outcome, so Reference Analytics can fill *referred by* and the
+    reports can count transfers.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for an answer"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        EXPIRED = "expired", "Not answered in time"
+        CANCELLED = "cancelled", "Cancelled"
+
+    chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="transfers")
+    from_operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="transfers_sent"
+    )
+    to_operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="transfers_received"
+    )
+    to_department = models.ForeignKey("deskservice.Department", null=True, blank=True, on_delete=models.SET_NULL)
+    note = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            # Two transfers started at once: the database lets exactly one wait for an answer.
+            models.UniqueConstraint(
+                fields=["chat"], condition=Q(status="pending"), name="one_pending_transfer_per_chat"
+            ),
+            models.CheckConstraint(
+                condition=Q(to_operator__isnull=False) | Q(to_department__isnull=False), name="transfer_has_target"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="transfer_pending_age")]
+
+    def __str__(self):
+        return f"Transfer of {self.chat.short_id} ({self.get_status_display()})"
+
+    @property
+    def target_name(self):
+        if self.to_operator_id:
+            return self.to_operator.display_name
+        return self.to_department.name if self.to_department_id else ""
+
+
+class InternalConversation(models.Model):
+    """Staff-only chat: one-to-one between operators, or a department's room.
+
+    Never reaches a patron or a transcript. A department room is seen by the department's
+    operators and by anyone from elsewhere who has written in it (asking to transfer).
+    """
+
+    class Kind(models.TextChoices):
+        DIRECT = "direct", "One-to-one"
+        DEPARTMENT = "department", "Department"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # "direct:<low id>:<high id>" or "department:<id>": one conversation per pair or room.
+    key = models.CharField(max_length=50, unique=True)
+    department = models.ForeignKey("deskservice.Department", null=True, blank=True, on_delete=models.CASCADE)
+    participants = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="internal_conversations")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return self.key
+
+
+class InternalMessage(models.Model):
+    conversation = models.ForeignKey(InternalConversation, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["conversation", "id"], name="internal_message_conv_id")]
+
+    def __str__(self):
+        return self.body[:40]
+
+
+class InternalReadMark(models.Model):
+    """The last internal message an operator has read in a conversation: unread counts."""
+
+    conversation = models.ForeignKey(InternalConversation, on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    last_read_id = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["conversation", "user"], name="one_read_mark")]
+
+    def __str__(self):
+        return f"{self.user} read {self.conversation} up to {self.last_read_id}"

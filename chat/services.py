@@ -219,6 +219,9 @@ def end_chat(*, chat, ended_by: str, operator=None) -> Chat:
         if not was_waiting and not Chat.objects.filter(pk=chat.pk, status=Chat.Status.ACTIVE).update(**changes):
             raise ChatConflict("This chat has already ended.")
         chat.refresh_from_db()
+        from chat.transfers import cancel_pending_transfers
+
+        cancel_pending_transfers(chat)
         ChatEvent.objects.create(chat=chat, kind=ChatEvent.Kind.ENDED, actor=operator, detail={"by": ended_by})
         who = {"patron": chat.patron_label, "operator": operator.display_name if operator else ""}.get(ended_by)
         _system_message(chat, f"{who} ended the chat." if who else "The chat has ended.")
@@ -271,6 +274,12 @@ def request_transcript(*, chat, email: str, requested_by: str, operator=None) ->
 
 
 # --- Rules --------------------------------------------------------------------------------
+
+
+def post_system_message(*, chat, body: str) -> Message:
+    """A note from the desk itself in the chat (joined, ended, a ticket was created...), broadcast on commit."""
+    with transaction.atomic():
+        return _system_message(chat, body)
 
 
 def _system_message(chat, body: str) -> Message:

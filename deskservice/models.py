@@ -51,3 +51,42 @@ class DashboardConnection(models.Model):
 
     def __str__(self):
         return f"{self.user} @ {self.channel_name}"
+
+
+class Shift(models.Model):
+    """When an operator is on duty for a department: every week on a weekday, or on one date."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    operator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shifts")
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="shifts")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, null=True, blank=True)
+    date = models.DateField(null=True, blank=True, help_text="For a one-off shift instead of a weekly one.")
+    starts_at = models.TimeField()
+    ends_at = models.TimeField()
+
+    class Meta:
+        ordering = ["weekday", "date", "starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(weekday__isnull=False, date__isnull=True)
+                    | models.Q(weekday__isnull=True, date__isnull=False)
+                ),
+                name="shift_weekly_or_dated",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="shift_ends_after_start"
+            ),
+        ]
+
+    def __str__(self):
+        when = self.date.isoformat() if self.date else self.get_weekday_display()
+        return f"{self.operator} — {self.department} — {when} {self.starts_at:%H:%M}–{self.ends_at:%H:%M}"

@@ -170,3 +170,47 @@ def chat_closed_event(chat) -> dict:
 
 def presence_event(departments: list[dict]) -> dict:
     return {"type": "presence", "departments": departments}
+
+
+# --- Transfers and internal chat -----------------------------------------------------------
+
+
+def transfer_summary(transfer) -> dict:
+    return {
+        "id": transfer.id,
+        "chat": chat_summary(transfer.chat),
+        "from": transfer.from_operator.display_name if transfer.from_operator_id else None,
+        "to_operator": transfer.to_operator.display_name if transfer.to_operator_id else None,
+        "to_department": transfer.to_department.name if transfer.to_department_id else None,
+        "note": transfer.note,
+        "status": transfer.status,
+        "created_at": _iso(transfer.created_at),
+    }
+
+
+def transfer_requested_event(transfer) -> dict:
+    """To the target operator: Accept or Decline."""
+    return {"type": "transfer.requested", "transfer": transfer_summary(transfer)}
+
+
+def transfer_answered_event(transfer) -> dict:
+    """To the sender (and the target's other tabs): accepted, declined, expired or cancelled."""
+    return {"type": "transfer.answered", "transfer": transfer_summary(transfer)}
+
+
+def chat_transferred_event(chat, to_name: str) -> dict:
+    """To the previous owner's dashboards: the chat is no longer theirs."""
+    return {"type": "chat.transferred", "chat": str(chat.pk), "to": to_name}
+
+
+def internal_message_event(message, conversation_title: str) -> dict:
+    return {
+        "type": "internal.message",
+        "conversation": message.conversation_id,
+        "title": conversation_title,
+        "id": message.id,
+        "author": message.author.display_name if message.author_id else "",
+        "author_id": message.author_id,
+        "body": message.body,
+        "created_at": _iso(message.created_at),
+    }

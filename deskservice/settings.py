@@ -171,6 +171,10 @@ DESK_PRESENCE_TIMEOUT_SECONDS = env.int("DESK_PRESENCE_TIMEOUT_SECONDS", default
 DESK_HEARTBEAT_SECONDS = env.int("DESK_HEARTBEAT_SECONDS", default=20)
 # A patron socket that has not authenticated within this many seconds is closed.
 DESK_WS_AUTH_TIMEOUT_SECONDS = env.float("DESK_WS_AUTH_TIMEOUT_SECONDS", default=5)
+# A transfer to an operator not answered in this time stays with the sender, who is told.
+DESK_TRANSFER_TIMEOUT_SECONDS = env.int("DESK_TRANSFER_TIMEOUT_SECONDS", default=120)
+# What the patron hears on a transfer: "first_name" (the operator's) or "department".
+DESK_TRANSFER_ANNOUNCE = env.str("DESK_TRANSFER_ANNOUNCE", default="first_name")
 DESK_TRANSCRIPT_MAX_RETRIES = env.int("DESK_TRANSCRIPT_MAX_RETRIES", default=6)
 # Anonymous widget endpoints: requests allowed per client IP per minute.
 DESK_RATE_LIMIT_CHATS_PER_MINUTE = env.int("DESK_RATE_LIMIT_CHATS_PER_MINUTE", default=10)
@@ -206,5 +210,5 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}},
+    "loggers": {"django.channels.server": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

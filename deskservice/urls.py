@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from chat import desk_api, widget_api
+from chat import desk_api, transfer_api, widget_api
 from deskservice import health, views
 from tickets import widget_api as ticket_widget_api
 
@@ -23,6 +23,17 @@ desk = [
     path("api/chats/<str:chat_id>/end", desk_api.end, name="end"),
     path("api/chats/<str:chat_id>/close", desk_api.close, name="close"),
     path("api/chats/<str:chat_id>/transcript", desk_api.transcript, name="transcript"),
+    path("api/chats/<str:chat_id>/transfer-targets", transfer_api.transfer_targets, name="transfer_targets"),
+    path("api/chats/<str:chat_id>/transfer", transfer_api.transfer, name="transfer"),
+    path("api/chats/<str:chat_id>/reassign", transfer_api.reassign, name="reassign"),
+    path("api/transfers/<int:transfer_id>/accept", transfer_api.accept_transfer, name="accept_transfer"),
+    path("api/transfers/<int:transfer_id>/decline", transfer_api.decline_transfer, name="decline_transfer"),
+    path("api/internal", transfer_api.internal_conversations, name="internal_conversations"),
+    path("api/internal/open", transfer_api.open_internal, name="open_internal"),
+    path("api/internal/<int:conversation_id>/messages", transfer_api.internal_messages, name="internal_messages"),
+    path("api/internal/<int:conversation_id>/read", transfer_api.internal_read, name="internal_read"),
+    path("api/duty", transfer_api.duty, name="duty"),
+    path("api/active-chats", transfer_api.active_chats, name="active_chats"),
 ]
 
 urlpatterns = [

@@ -1,0 +1,234 @@
+"""Transfers of patron chats between operators and departments, as the manuals describe them.
+
+A transfer to an operator waits for their Accept or Decline (or expires after
+DESK_TRANSFER_TIMEOUT_SECONDS); a transfer to a department puts the chat back in that
+department's queue at once. Only someone online can receive a transfer. Every transfer is
+recorded whatever its outcome.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from chat.models import Chat, ChatEvent, Transfer
+from chat.services import ChatConflict, ChatError, NotAllowed, _require_owner, _system_message
+from deskservice import realtime
+from deskservice.selectors import department_is_online, is_operator_online
+
+
+def request_transfer(*, chat, from_operator, to_operator=None, to_department=None, note: str = "") -> Transfer:
+    """Offer an active chat to an online operator, or move it to an online department's queue."""
+    if (to_operator is None) == (to_department is None):
+        raise ChatError("Choose one operator or one department to transfer to.", field="target")
+    _require_owner(chat, from_operator)
+    if chat.status != Chat.Status.ACTIVE:
+        raise ChatConflict("Only an active chat can be transferred.")
+    note = (note or "").strip()[:2000]
+    if to_operator is not None:
+        return _offer_to_operator(chat, from_operator, to_operator, note)
+    return _move_to_department(chat, from_operator, to_department, note)
+
+
+def _offer_to_operator(chat, from_operator, to_operator, note) -> Transfer:
+    if to_operator.pk == from_operator.pk:
+        raise ChatError("You already have this chat.", field="target")
+    if not is_operator_online(to_operator):
+        raise ChatConflict(f"{to_operator.display_name} is not online. Transfer to someone online, or create a ticket.")
+    try:
+        with transaction.atomic():
+            transfer = Transfer.objects.create(
+                chat=chat, from_operator=from_operator, to_operator=to_operator, note=note
+            )
+            ChatEvent.objects.create(
+                chat=chat,
+                kind=ChatEvent.Kind.TRANSFER_REQUESTED,
+                actor=from_operator,
+                detail={"to_operator": to_operator.pk},
+            )
+            realtime.publish(realtime.operator_group(to_operator.pk), realtime.transfer_requested_event(transfer))
+            realtime.publish(realtime.operator_group(from_operator.pk), realtime.transfer_answered_event(transfer))
+    except IntegrityError:
+        raise ChatConflict("A transfer of this chat is already waiting for an answer.") from None
+    return transfer
+
+
+def _move_to_department(chat, from_operator, department, note) -> Transfer:
+    if not department.active or not department_is_online(department):
+        raise ChatConflict(f"Nobody in {department.name} is online. Create a ticket for them instead.")
+    with transaction.atomic():
+        locked = Chat.objects.select_for_update().get(pk=chat.pk)
+        if locked.status != Chat.Status.ACTIVE or locked.operator_id != from_operator.pk:
+            raise ChatConflict("This chat changed before it could be transferred.")
+        transfer = Transfer.objects.create(
+            chat=locked,
+            from_operator=from_operator,
+            to_department=department,
+            note=note,
+            status=Transfer.Status.ACCEPTED,
+            answered_at=timezone.now(),
+        )
+        locked.status, locked.operator, locked.department = Chat.Status.WAITING, None, department
+        locked.save(update_fields=["status", "operator", "department"])
+        _record_transfer(locked, transfer, from_operator)
+        _system_message(locked, f"You are being transferred to {department.name}. Someone will be with you shortly.")
+        realtime.publish(
+            realtime.operator_group(from_operator.pk), realtime.chat_transferred_event(locked, department.name)
+        )
+        realtime.publish(realtime.department_group(department.pk), realtime.queue_added_event(locked))
+        realtime.publish(realtime.chat_group(locked.pk), realtime.status_event(locked))
+        realtime.publish(realtime.waiting_group(department.pk), realtime.queue_changed_event(department.pk))
+    return transfer
+
+
+def accept_transfer(*, transfer_id, operator) -> Chat:
+    """The target accepts: the chat becomes theirs and the patron is told who now answers."""
+    with transaction.atomic():
+        transfer = _answerable(transfer_id, operator)
+        chat = Chat.objects.select_for_update().select_related("department").get(pk=transfer.chat_id)
+        if chat.status != Chat.Status.ACTIVE or chat.operator_id != transfer.from_operator_id:
+            _finish(transfer, Transfer.Status.CANCELLED)
+            reason = "The patron ended the chat." if chat.status == Chat.Status.ENDED else "The chat has moved on."
+            raise ChatConflict(f"{reason} The transfer was cancelled.")
+        _finish(transfer, Transfer.Status.ACCEPTED)
+        chat.operator = operator
+        chat.save(update_fields=["operator"])
+        _record_transfer(chat, transfer, transfer.from_operator)
+        _system_message(chat, f"You are being transferred to {_announced_name(operator, chat)}.")
+        previous = transfer.from_operator
+        realtime.publish(
+            realtime.operator_group(previous.pk), realtime.chat_transferred_event(chat, operator.display_name)
+        )
+        realtime.publish(
+            realtime.operator_group(operator.pk), realtime.chat_assigned_event(chat), join=realtime.chat_group(chat.pk)
+        )
+        realtime.publish(realtime.chat_group(chat.pk), realtime.status_event(chat))
+    return chat
+
+
+def decline_transfer(*, transfer_id, operator) -> Transfer:
+    """The target declines: the chat stays with the sender, who is told."""
+    with transaction.atomic():
+        transfer = _answerable(transfer_id, operator)
+        _finish(transfer, Transfer.Status.DECLINED)
+    return transfer
+
+
+def cancel_pending_transfers(chat) -> None:
+    """Called when a chat ends: a transfer nobody can accept any more is cancelled, and said so."""
+    for transfer in Transfer.objects.select_for_update().filter(chat=chat, status=Transfer.Status.PENDING):
+        _finish(transfer, Transfer.Status.CANCELLED)
+
+
+def expire_stale_transfers() -> int:
+    """Transfers unanswered for DESK_TRANSFER_TIMEOUT_SECONDS expire; the sender keeps the chat.
+
+    Every dashboard heartbeat runs this sweep, so expiry needs no scheduler and holds across
+    processes; the conditional update makes concurrent sweeps harmless.
+    """
+    cutoff = timezone.now() - timedelta(seconds=settings.DESK_TRANSFER_TIMEOUT_SECONDS)
+    expired = 0
+    with transaction.atomic():
+        stale = Transfer.objects.select_for_update(skip_locked=True, of=("self",)).filter(
+            status=Transfer.Status.PENDING, created_at__lt=cutoff
+        )
+        for transfer in stale.select_related("chat__department", "chat__operator", "from_operator", "to_operator"):
+            _finish(transfer, Transfer.Status.EXPIRED)
+            expired += 1
+    return expired
+
+
+def referred_by_for(chat) -> str:
+    """Who handed this chat on to its current operator: Reference Analytics' *referred by*."""
+    last = chat.transfers.filter(status=Transfer.Status.ACCEPTED).select_related("from_operator").last()
+    if last and last.from_operator_id:
+        return last.from_operator.get_full_name() or last.from_operator.display_name
+    return ""
+
+
+def reassign_chat(*, chat, supervisor, to_operator) -> Chat:
+    """A supervisor moves an active or waiting chat to an operator (who must be online)."""
+    if not supervisor.has_perm("chat.reassign_chat"):
+        raise NotAllowed("Only supervisors can reassign chats.")
+    if not is_operator_online(to_operator):
+        raise ChatConflict(f"{to_operator.display_name} is not online.")
+    with transaction.atomic():
+        locked = Chat.objects.select_for_update().select_related("department").get(pk=chat.pk)
+        if locked.status == Chat.Status.ENDED:
+            raise ChatConflict("This chat has already ended.")
+        previous_id, was_waiting = locked.operator_id, locked.status == Chat.Status.WAITING
+        locked.operator, locked.status = to_operator, Chat.Status.ACTIVE
+        locked.claimed_at = locked.claimed_at or timezone.now()
+        locked.save(update_fields=["operator", "status", "claimed_at"])
+        ChatEvent.objects.create(
+            chat=locked,
+            kind=ChatEvent.Kind.REASSIGNED,
+            actor=supervisor,
+            detail={"from": previous_id, "to": to_operator.pk},
+        )
+        _system_message(locked, f"You are being transferred to {_announced_name(to_operator, locked)}.")
+        if previous_id:
+            realtime.publish(
+                realtime.operator_group(previous_id), realtime.chat_transferred_event(locked, to_operator.display_name)
+            )
+        if was_waiting:
+            realtime.publish(
+                realtime.department_group(locked.department_id), realtime.queue_removed_event(locked, "claimed")
+            )
+            realtime.publish(
+                realtime.waiting_group(locked.department_id), realtime.queue_changed_event(locked.department_id)
+            )
+        realtime.publish(
+            realtime.operator_group(to_operator.pk),
+            realtime.chat_assigned_event(locked),
+            join=realtime.chat_group(locked.pk),
+        )
+        realtime.publish(realtime.chat_group(locked.pk), realtime.status_event(locked))
+    return locked
+
+
+# --- Internals -----------------------------------------------------------------------------
+
+
+def _answerable(transfer_id, operator) -> Transfer:
+    transfer = (
+        Transfer.objects.select_for_update(of=("self",))
+        .select_related("chat__department", "chat__operator", "from_operator", "to_operator")
+        .filter(pk=transfer_id)
+        .first()
+    )
+    if transfer is None or transfer.to_operator_id != operator.pk:
+        raise NotAllowed("That transfer was not offered to you.")
+    if transfer.status != Transfer.Status.PENDING:
+        raise ChatConflict(f"That transfer is no longer waiting ({transfer.get_status_display().lower()}).")
+    return transfer
+
+
+def _finish(transfer, status) -> None:
+    """Close a pending transfer and tell both sides' dashboards."""
+    transfer.status, transfer.answered_at = status, timezone.now()
+    transfer.save(update_fields=["status", "answered_at"])
+    event = realtime.transfer_answered_event(transfer)
+    for user_id in {transfer.from_operator_id, transfer.to_operator_id} - {None}:
+        realtime.publish(realtime.operator_group(user_id), event)
+
+
+def _record_transfer(chat, transfer, from_operator) -> None:
+    ChatEvent.objects.create(
+        chat=chat,
+        kind=ChatEvent.Kind.TRANSFERRED,
+        actor=from_operator,
+        detail={
+            "transfer": transfer.pk,
+            "to_operator": transfer.to_operator_id,
+            "to_department": transfer.to_department_id,
+        },
+    )
+
+
+def _announced_name(operator, chat) -> str:
+    """The library chooses whether patrons hear the operator's first name or the department."""
+    if settings.DESK_TRANSFER_ANNOUNCE == "department":
+        return chat.department.name
+    return operator.display_name
