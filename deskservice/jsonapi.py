@@ -47,4 +47,5 @@ def optional_str(data: dict, key: str, *, limit: int = 500) -> str:
         raise BadRequest(f"The {key} must be text.", field=key)
     if len(value) > limit:
         raise BadRequest(f"The {key} is too long (at most {limit} characters).", field=key)
-    return value
+    # PostgreSQL cannot store NUL in text; refuse it here rather than fail in the database.
+    return value.replace("\x00", "")
