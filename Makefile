@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/deskservice
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+# Redis pub/sub ignores the database number: a prefix of its own keeps this run from hearing others.
+export CHANNEL_LAYER_PREFIX := deskservice-test-$(shell date +%s%N)
 
 .PHONY: run test venv lint clean
 

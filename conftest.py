@@ -27,6 +27,14 @@ def pytest_configure(config):
 
 
 @pytest.fixture(autouse=True)
+def _fast_passwords(request, settings):
+    # PBKDF2 costs ~0.4 s per persona; tests are not about hashing strength. Tests with real
+    # server processes keep the real hasher, since those servers check the passwords.
+    if "live_stack" not in request.fixturenames:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     # Rate-limit counters live in the cache (Redis); tests must not inherit each other's.
     from django.core.cache import cache

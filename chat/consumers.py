@@ -16,8 +16,10 @@ from django.conf import settings
 
 from chat import services
 from chat.models import Chat, Message
+from chat.transfers import expire_stale_transfers
 from deskservice import realtime
 from deskservice import services as presence
+from deskservice.ratelimit import hit
 from deskservice.selectors import department_presence, is_operator
 
 logger = logging.getLogger(__name__)
@@ -119,6 +121,10 @@ class PatronConsumer(DeskJsonConsumer):
             await self.send_error(f"Unknown frame type “{kind[:40]}”.")
 
     def _send_message(self, body):
+        # The same per-minute budget as POST messages, counted per chat: without it an open
+        # socket could flood the operator and the database at will.
+        if not hit("message", f"chat:{self.chat.pk}", limit=settings.DESK_RATE_LIMIT_MESSAGES_PER_MINUTE):
+            raise services.ChatError("You are sending too many messages. Please wait a minute and try again.")
         self.chat.refresh_from_db(fields=["status"])
         services.send_message(chat=self.chat, body=body, sender=Message.Sender.PATRON)
 
@@ -267,9 +273,17 @@ class DashboardConsumer(DeskJsonConsumer):
 
     async def on_heartbeat(self, content):
         await database_sync_to_async(presence.heartbeat)(channel_name=self.channel_name)
+        # Heartbeats also expire unanswered transfers: no scheduler needed, and any process may do it.
+        await database_sync_to_async(expire_stale_transfers)()
         # The reply carries presence, so an operator whose server died drops off everyone's
         # Departments list within one heartbeat after the presence timeout.
         await self.send_json(realtime.presence_event(await database_sync_to_async(department_presence)()))
+
+    async def forward(self, event: dict):
+        if event["type"] == "chat.transferred":
+            # The chat is someone else's now: stop receiving its messages and typing.
+            await self.channel_layer.group_discard(realtime.chat_group(event["chat"]), self.channel_name)
+        await self.send_json(event)
 
     async def on_availability(self, content):
         try:

@@ -53,7 +53,7 @@ def start_chat(
     the widget can offer the ticket form instead. Publishes queue.added to the department.
     """
     question = _clean_text(question, field="question", limit=settings.DESK_MAX_QUESTION_LENGTH)
-    name = (name or "").strip()[:100]
+    name = _optional_text(name, limit=100)
     email = _clean_email(email, required=False)
     if not department.active:
         raise ChatError("That department does not take chats.", field="department")
@@ -69,8 +69,8 @@ def start_chat(
             question=question,
             patron_name=name,
             patron_email=email,
-            page_url=(page_url or "")[:500],
-            user_agent=(user_agent or "")[:300],
+            page_url=_optional_text(page_url, limit=500),
+            user_agent=_optional_text(user_agent, limit=300),
         )
         ChatEvent.objects.create(chat=chat, kind=ChatEvent.Kind.CREATED)
         realtime.publish(realtime.department_group(department.id), realtime.queue_added_event(chat))
@@ -93,7 +93,7 @@ def rate_chat(*, chat, rating, comment: str = "") -> None:
         raise ChatConflict("You can rate the chat once it has ended.")
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
         raise ChatError("Choose a rating from 1 to 5.", field="rating")
-    comment = (comment or "").strip()
+    comment = _optional_text(comment)
     if len(comment) > settings.DESK_MAX_MESSAGE_LENGTH:
         raise ChatError("That comment is too long.", field="comment")
     with transaction.atomic():
@@ -123,7 +123,7 @@ def claim_chat(*, chat_id, operator) -> Chat:
         )
         if not won:
             chat.refresh_from_db()
-            if chat.status == Chat.Status.ENDED:
+            if chat.status == Chat.Status.ENDED and not chat.operator_id:
                 raise ChatConflict("The patron left before the chat was claimed.")
             owner = chat.operator.display_name if chat.operator_id else "another operator"
             if chat.operator_id == operator.id:
@@ -310,6 +310,11 @@ def _clean_text(value, *, field: str, limit: int) -> str:
     if len(value) > limit:
         raise ChatError(f"The {field} is too long ({len(value)} characters; at most {limit}).", field=field)
     return value
+
+
+def _optional_text(value, *, limit: int | None = None) -> str:
+    # PostgreSQL refuses NUL in text columns: kept, it would turn a patron's typo into a 500.
+    return (value or "").replace("\x00", "").strip()[:limit]
 
 
 def _clean_email(value, *, required: bool) -> str:

@@ -5,6 +5,7 @@ Errors are always {"error": "<sentence>", "field"?: "<name>"} with the right sta
 
 import json
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 
 MAX_JSON_BODY_BYTES = 64 * 1024
@@ -26,10 +27,15 @@ def error_response(message: str, status: int, field: str | None = None) -> JsonR
 
 def parse_json_object(request) -> dict:
     """The request body as a JSON object, or BadRequest with a sentence saying what is wrong."""
-    if len(request.body) > MAX_JSON_BODY_BYTES:
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        # Over Django's DATA_UPLOAD_MAX_MEMORY_SIZE: answer in the API's own JSON, not an HTML 400.
+        raise BadRequest("The request is too large.", status=413) from None
+    if len(body) > MAX_JSON_BODY_BYTES:
         raise BadRequest("The request is too large.", status=413)
     try:
-        data = json.loads(request.body.decode("utf-8") or "{}")
+        data = json.loads(body.decode("utf-8") or "{}")
     except UnicodeDecodeError:
         raise BadRequest("The request body must be UTF-8 encoded JSON.") from None
     except json.JSONDecodeError:

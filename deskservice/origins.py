@@ -11,12 +11,19 @@ from django.conf import settings
 
 
 def _normalise(origin: str) -> str:
-    parts = urlsplit(origin.strip().lower())
+    try:
+        # The Origin header is the client's to write: "http://[::1" or a port of 99999 is refused, not raised.
+        parts = urlsplit(origin.strip().lower())
+        port = parts.port
+    except ValueError:
+        return ""
     if not parts.scheme or not parts.hostname:
         return ""
     default_port = {"http": 80, "https": 443}.get(parts.scheme)
-    port = parts.port if parts.port and parts.port != default_port else None
-    return f"{parts.scheme}://{parts.hostname}" + (f":{port}" if port else "")
+    port = port if port and port != default_port else None
+    # urlsplit drops an IPv6 address's brackets, which the Host header keeps.
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"{parts.scheme}://{host}" + (f":{port}" if port else "")
 
 
 def allowed_origins() -> set[str]:

@@ -38,14 +38,19 @@ def start_and_answer(url, alice, departments):
     bring_online(alice)
     status, started = post_json(
         f"{url}/api/widget/v1/chats",
-        {"department": "research", "question": "Do you have The Left Hand of Darkness?", "name": "Pat",
-         "email": "pat@example.org"},
+        {
+            "department": "research",
+            "question": "Do you have The Left Hand of Darkness?",
+            "name": "Pat",
+            "email": "pat@example.org",
+        },
         origin=url,
     )
     assert status == 201
     chat = services.claim_chat(chat_id=started["id"], operator=alice)
-    services.send_message(chat=chat, body="Yes, it is on the 3rd floor at PS3562.E42.", sender="operator",
-                          operator=alice)
+    services.send_message(
+        chat=chat, body="Yes, it is on the 3rd floor at PS3562.E42.", sender="operator", operator=alice
+    )
     return chat, started
 
 
@@ -53,8 +58,9 @@ def test_it_emails_the_transcript_through_the_worker_once(live_stack, alice, dep
     url, mailbox = live_stack["url"], live_stack["mailbox"]
     chat, started = start_and_answer(url, alice, departments)
 
-    status, body = post_json(f"{url}/api/widget/v1/chats/{started['id']}/transcript", {}, token=started["token"],
-                             origin=url)
+    status, body = post_json(
+        f"{url}/api/widget/v1/chats/{started['id']}/transcript", {}, token=started["token"], origin=url
+    )
     assert status == 202 and body == {"queued": True}
 
     messages = mailbox.wait_for(1)
@@ -80,8 +86,12 @@ def test_it_retries_until_the_mail_server_is_back_and_sends_once(transactional_d
     try:
         server = Server(env, name="server-smtp-down")
         chat, started = start_and_answer(server.url, alice, departments)
-        post_json(f"{server.url}/api/widget/v1/chats/{started['id']}/transcript", {}, token=started["token"],
-                  origin=server.url)
+        post_json(
+            f"{server.url}/api/widget/v1/chats/{started['id']}/transcript",
+            {},
+            token=started["token"],
+            origin=server.url,
+        )
 
         assert wait_until(lambda: TranscriptEmail.objects.get(chat=chat).attempts >= 1)
         transcript = TranscriptEmail.objects.get(chat=chat)

@@ -92,9 +92,7 @@ def test_it_relays_presence_alerts_claims_and_messages_between_processes(two_ser
                 queued = await receive_until(patron_ws, lambda f: f["type"] == "queue")
                 assert queued["position"] == 1
 
-                claimed = await asyncio.to_thread(
-                    _claim_as, operator_server.url, cookies["alice"], started["id"]
-                )
+                claimed = await asyncio.to_thread(_claim_as, operator_server.url, cookies["alice"], started["id"])
                 assert claimed["status"] == "active"
                 removed = await receive_until(bob_ws, lambda f: f["type"] == "queue.removed")
                 assert removed["operator"] == "Alice"
@@ -119,8 +117,11 @@ def _claim_as(base_url, cookie, chat_id):
     with opener.open(f"{base_url}/desk/", timeout=10) as response:
         page = response.read().decode()
         csrf_cookie = next(
-            (h.split(";", 1)[0].split("=", 1)[1] for h in response.headers.get_all("Set-Cookie") or []
-             if h.startswith("csrftoken=")),
+            (
+                h.split(";", 1)[0].split("=", 1)[1]
+                for h in response.headers.get_all("Set-Cookie") or []
+                if h.startswith("csrftoken=")
+            ),
             None,
         )
     assert csrf_cookie, "the dashboard page sets a CSRF cookie"

@@ -1,0 +1,110 @@
+// How a new waiting chat gets noticed: a chime, a desktop notification, and a screen-reader
+// announcement. Browsers keep audio locked until the page is clicked or typed in, and a
+// notification permission prompt must come from a button, never on load.
+
+export class Chime {
+  constructor(hint) {
+    this.hint = hint;
+    this.context = null;
+    const unlock = () => {
+      this.unlock();
+      document.removeEventListener("pointerdown", unlock, true);
+      document.removeEventListener("keydown", unlock, true);
+    };
+    document.addEventListener("pointerdown", unlock, true);
+    document.addEventListener("keydown", unlock, true);
+  }
+
+  unlock() {
+    const AudioContext = window.AudioContext || window.webkitAudioContext;
+    if (!AudioContext) {
+      this.hint.hidden = true;
+      return;
+    }
+    if (!this.context) this.context = new AudioContext();
+    this.context.resume().catch(() => {});
+    this.hint.hidden = true;
+  }
+
+  /** Two soft rising tones, short enough not to startle a busy desk. */
+  play() {
+    const context = this.context;
+    if (!context || context.state !== "running") return;
+    const start = context.currentTime + 0.02;
+    [
+      [659.25, 0],
+      [880, 0.18],
+    ].forEach(([frequency, offset]) => {
+      const oscillator = context.createOscillator();
+      const gain = context.createGain();
+      oscillator.type = "sine";
+      oscillator.frequency.value = frequency;
+      gain.gain.setValueAtTime(0.0001, start + offset);
+      gain.gain.exponentialRampToValueAtTime(0.25, start + offset + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, start + offset + 0.45);
+      oscillator.connect(gain).connect(context.destination);
+      oscillator.start(start + offset);
+      oscillator.stop(start + offset + 0.5);
+    });
+  }
+}
+
+export class DesktopNotifications {
+  constructor(button, stateText) {
+    this.button = button;
+    this.stateText = stateText;
+    this.supported = "Notification" in window;
+    button.addEventListener("click", () => this.ask());
+    this.render();
+  }
+
+  async ask() {
+    if (!this.supported) return;
+    try {
+      await Notification.requestPermission();
+    } catch {
+      // Old Safari only offers the callback form; the permission is read again below.
+    }
+    this.render();
+  }
+
+  render() {
+    const permission = this.supported ? Notification.permission : "unsupported";
+    this.button.hidden = permission !== "default";
+    const text = {
+      granted: "Desktop notifications are on.",
+      denied: "Desktop notifications are blocked in this browser's site settings.",
+      unsupported: "",
+    }[permission];
+    this.stateText.textContent = text || "";
+    this.stateText.hidden = !text;
+  }
+
+  notify(title, body, onClick) {
+    if (!this.supported || Notification.permission !== "granted") return;
+    try {
+      const notification = new Notification(title, { body, tag: "desk-queue" });
+      notification.addEventListener("click", () => {
+        window.focus();
+        notification.close();
+        if (onClick) onClick();
+      });
+    } catch {
+      // Some browsers only allow notifications from a service worker; the chime and list remain.
+    }
+  }
+}
+
+export class Announcer {
+  constructor(region) {
+    this.region = region;
+  }
+
+  /** Clearing first makes screen readers repeat an announcement identical to the last one. */
+  say(text) {
+    this.region.textContent = "";
+    setTimeout(() => {
+      this.region.textContent = text;
+    }, 50);
+  }
+}

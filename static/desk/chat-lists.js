@@ -1,0 +1,113 @@
+// The left column's lists: chats waiting in my departments, my own chats, and the departments.
+
+import { waitingFor } from "./clock.js";
+import { syncList } from "./keyed-list.js";
+import { firstLine } from "./message-text.js";
+
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+const patronName = (chat) => chat.patron_name || "Patron";
+const STATUS_LABELS = { waiting: "Waiting", active: "Active", ended: "Ended" };
+
+export function renderWaiting(list, empty, chats, onClaim) {
+  syncList(list, chats, {
+    key: (chat) => chat.id,
+    create(chat) {
+      const row = element("li", "waiting-item");
+      const main = element("div", "item-main");
+      const top = element("div", "item-top");
+      top.append(element("span", "dept-tag", chat.department.name));
+      const wait = element("time", "wait");
+      wait.dateTime = chat.created_at;
+      wait.dataset.since = chat.created_at;
+      top.append(wait);
+      main.append(top, element("p", "item-name", patronName(chat)), element("p", "item-question", firstLine(chat.question)));
+      const claim = element("button", "button primary small", "Claim Chat");
+      claim.type = "button";
+      claim.addEventListener("click", () => onClaim(chat.id, claim));
+      row.append(main, claim);
+      return row;
+    },
+    update(row) {
+      const wait = row.querySelector(".wait");
+      wait.textContent = waitingFor(wait.dataset.since);
+    },
+  });
+  empty.hidden = chats.length > 0;
+}
+
+/** Waiting times move on by themselves: refresh them without touching anything else. */
+export function refreshWaitingTimes(list) {
+  for (const wait of list.querySelectorAll("time[data-since]")) wait.textContent = waitingFor(wait.dataset.since);
+}
+
+export function renderMyChats(list, empty, chats, { openId, unread, onOpen }) {
+  syncList(list, chats, {
+    key: (chat) => chat.id,
+    create(chat) {
+      const row = element("li", "my-item");
+      const button = element("button", "my-entry");
+      button.type = "button";
+      const top = element("span", "item-top");
+      top.append(element("span", "item-name", ""), element("span", "status-tag", ""));
+      const unreadBadge = element("span", "unread");
+      unreadBadge.append(element("span", "unread-count"), element("span", "visually-hidden unread-label"));
+      button.append(top, element("span", "item-dept"), element("span", "item-question"), unreadBadge);
+      button.addEventListener("click", () => onOpen(chat.id));
+      row.append(button);
+      return row;
+    },
+    update(row, chat) {
+      const button = row.querySelector("button");
+      row.querySelector(".item-name").textContent = patronName(chat);
+      const tag = row.querySelector(".status-tag");
+      tag.textContent = STATUS_LABELS[chat.status] || chat.status;
+      tag.dataset.status = chat.status;
+      row.querySelector(".item-dept").textContent = chat.department.name;
+      row.querySelector(".item-question").textContent = firstLine(chat.question);
+      const count = unread.get(chat.id) || 0;
+      row.querySelector(".unread").hidden = count === 0;
+      row.querySelector(".unread-count").textContent = count ? String(count) : "";
+      row.querySelector(".unread-label").textContent = count ? ` new message${count === 1 ? "" : "s"}` : "";
+      if (chat.id === openId) button.setAttribute("aria-current", "true");
+      else button.removeAttribute("aria-current");
+    },
+  });
+  empty.hidden = chats.length > 0;
+}
+
+export function renderDepartments(list, departments) {
+  syncList(list, departments, {
+    key: (department) => String(department.id),
+    create() {
+      const row = element("li", "department");
+      row.append(
+        element("span", "dot"),
+        element("span", "department-name"),
+        element("span", "department-state"),
+        element("span", "department-operators"),
+      );
+      row.querySelector(".dot").setAttribute("aria-hidden", "true");
+      return row;
+    },
+    update(row, department) {
+      row.classList.toggle("is-online", department.online);
+      row.querySelector(".department-name").textContent = department.name;
+      row.querySelector(".department-state").textContent = department.online ? "Online" : "Offline";
+      row.querySelector(".department-operators").textContent = operatorsText(department);
+    },
+  });
+}
+
+function operatorsText(department) {
+  const online = department.operators_online || 0;
+  if (!online) return "no operators online";
+  const people = `${online} operator${online === 1 ? "" : "s"} online`;
+  const away = online - (department.operators_available || 0);
+  return away ? `${people}, ${away} away` : people;
+}

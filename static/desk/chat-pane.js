@@ -1,0 +1,356 @@
+// The right-hand pane: one open chat with its header actions, transcript, composer, canned
+// messages and, once it ended, the Reference Analytics form that must be saved before Close Chat.
+
+import { AnalyticsPanel } from "./analytics-panel.js";
+import { CannedMenu } from "./canned-menu.js";
+import { timeOfDay } from "./clock.js";
+import { chatEndpoints, getJson, postJson } from "./desk-api.js";
+import { appendLinkedText } from "./message-text.js";
+
+const TYPING_SEND_INTERVAL_MS = 3000;
+const TYPING_SHOW_MS = 6000;
+const STATUS_LABELS = { waiting: "Waiting", active: "Active", ended: "Ended" };
+
+export class ChatPane {
+  /**
+   * @param {HTMLElement} root  the pane
+   * @param {object} options  chatApi, interactionUrl, sendFrame(frame) -> bool, onClosed(chatId), onChanged(chatId, changes)
+   */
+  constructor(root, options) {
+    this.root = root;
+    this.options = options;
+    this.template = document.getElementById("chat-template");
+    this.emptyState = root.querySelector("[data-pane-empty]");
+    this.drafts = new Map();
+    this.view = null;
+    this.chat = null;
+  }
+
+  get chatId() {
+    return this.chat ? this.chat.id : null;
+  }
+
+  open(chat, messages) {
+    if (this.chatId === chat.id) {
+      this.update(chat);
+      return;
+    }
+    this.saveDraft();
+    this.chat = chat;
+    this.view = this.build(chat);
+    this.emptyState.hidden = true;
+    this.root.querySelector("[data-chat]")?.remove();
+    this.root.append(this.view.article);
+    messages.forEach((message) => this.addMessage(message));
+    this.update(chat);
+    this.scrollToEnd();
+  }
+
+  clear(text) {
+    this.saveDraft();
+    this.root.querySelector("[data-chat]")?.remove();
+    this.chat = null;
+    this.view = null;
+    this.emptyState.hidden = false;
+    this.emptyState.querySelector("[data-pane-empty-text]").textContent =
+      text || "Claim a waiting chat, or choose one of your chats, to start.";
+  }
+
+  focusComposer() {
+    if (this.view && !this.view.input.disabled) this.view.input.focus();
+  }
+
+  build(chat) {
+    const article = this.template.content.firstElementChild.cloneNode(true);
+    const $ = (selector) => article.querySelector(selector);
+    const suffix = chat.id.slice(0, 8);
+    const view = {
+      article,
+      title: $("[data-chat-title]"),
+      department: $("[data-chat-department]"),
+      status: $("[data-chat-status]"),
+      email: $("[data-chat-email]"),
+      question: $("[data-chat-question]"),
+      transcriptButton: $('[data-action="transcript"]'),
+      endButton: $('[data-action="end"]'),
+      closeButton: $('[data-action="close"]'),
+      transcriptForm: $("[data-transcript-form]"),
+      transcriptEmail: $("[data-transcript-email]"),
+      notice: $("[data-chat-notice]"),
+      error: $("[data-chat-error]"),
+      messages: $("[data-messages]"),
+      list: $("[data-message-list]"),
+      typing: $("[data-typing]"),
+      endedNote: $("[data-ended-note]"),
+      composer: $("[data-composer]"),
+      input: $("[data-composer-input]"),
+      send: $("[data-send]"),
+      cannedButton: $("[data-canned-button]"),
+      analytics: $("[data-analytics]"),
+      lastTypingSent: 0,
+      typingTimer: null,
+    };
+    view.title.id = `chat-title-${suffix}`;
+    article.setAttribute("aria-labelledby", view.title.id);
+    view.transcriptForm.id = `transcript-form-${suffix}`;
+    view.transcriptButton.setAttribute("aria-controls", view.transcriptForm.id);
+    view.transcriptEmail.id = `transcript-email-${suffix}`;
+    $("[data-transcript-label]").htmlFor = view.transcriptEmail.id;
+    view.input.id = `composer-${suffix}`;
+    $("[data-composer-label]").htmlFor = view.input.id;
+    view.input.value = this.drafts.get(chat.id) || "";
+
+    const urls = chatEndpoints(this.options.chatApi, chat.id);
+    view.urls = urls;
+    view.transcriptButton.addEventListener("click", () => this.toggleTranscriptForm());
+    $("[data-transcript-cancel]").addEventListener("click", () => this.toggleTranscriptForm(false));
+    view.transcriptForm.addEventListener("submit", (event) => this.sendTranscript(event));
+    view.transcriptForm.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") this.toggleTranscriptForm(false);
+    });
+    view.endButton.addEventListener("click", () => this.endChat());
+    view.closeButton.addEventListener("click", () => this.closeChat());
+    view.composer.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.sendMessage();
+    });
+    view.input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        this.sendMessage();
+      }
+    });
+    view.input.addEventListener("input", () => this.typed());
+    view.canned = new CannedMenu(view.cannedButton, $("[data-canned-menu]"), {
+      load: async () => {
+        const answer = await getJson(urls.canned);
+        if (!answer.ok) return { error: answer.error };
+        // The department's own messages (its welcome above all) first: every chat starts with one.
+        const items = answer.data.canned;
+        return { items: [...items.filter((c) => c.department), ...items.filter((c) => !c.department)] };
+      },
+      choose: async (item) => {
+        view.input.focus();
+        const answer = await postJson(urls.canned, { canned: item.id });
+        if (!answer.ok) this.showError(answer.error);
+      },
+    });
+    view.analyticsPanel = new AnalyticsPanel(
+      view.analytics,
+      this.options.interactionUrl.replace("{id}", encodeURIComponent(chat.id)),
+      (justSaved) => this.recorded(chat.id, justSaved),
+    );
+    return view;
+  }
+
+  /** Shows the chat's current state; called on open and whenever its summary or status changes. */
+  update(chat) {
+    if (!this.view || chat.id !== this.chatId) return;
+    this.chat = chat;
+    const view = this.view;
+    const ended = chat.status === "ended";
+    view.title.textContent = chat.patron_name || "Patron";
+    view.department.textContent = chat.department.name;
+    view.status.textContent = STATUS_LABELS[chat.status] || chat.status;
+    view.status.dataset.status = chat.status;
+    view.email.textContent = chat.patron_email || "";
+    view.email.hidden = !chat.patron_email;
+    view.question.textContent = chat.question;
+    if (!view.transcriptForm.hidden && !view.transcriptEmail.value) view.transcriptEmail.value = chat.patron_email || "";
+
+    view.input.disabled = ended;
+    view.send.disabled = ended;
+    view.cannedButton.disabled = ended;
+    if (ended) view.canned.close(false);
+    view.endedNote.hidden = !ended;
+    view.endButton.hidden = ended;
+    view.closeButton.hidden = !ended;
+    view.closeButton.disabled = !chat.has_interaction;
+    view.closeButton.title = chat.has_interaction ? "" : "Save the Reference Analytics first";
+    view.article.classList.toggle("is-ended", ended);
+    if (ended) {
+      this.hideTyping();
+      view.analyticsPanel.load();
+    }
+  }
+
+  addMessage(message) {
+    if (!this.view || message.chat !== this.chatId) return;
+    const stick = this.nearBottom();
+    const item = renderMessage(message);
+    const later = [...this.view.list.children].find((row) => Number(row.dataset.id) > message.id);
+    this.view.list.insertBefore(item, later || null);
+    if (message.sender === "patron") this.hideTyping();
+    if (stick) this.scrollToEnd();
+  }
+
+  showTyping(chatId, name) {
+    if (!this.view || chatId !== this.chatId || this.chat.status === "ended") return;
+    this.view.typing.textContent = `${name || "The patron"} is typing…`;
+    clearTimeout(this.view.typingTimer);
+    this.view.typingTimer = setTimeout(() => this.hideTyping(), TYPING_SHOW_MS);
+  }
+
+  hideTyping() {
+    if (!this.view) return;
+    clearTimeout(this.view.typingTimer);
+    this.view.typing.textContent = "";
+  }
+
+  showError(text, chatId = this.chatId) {
+    if (!this.view || chatId !== this.chatId) return;
+    this.view.error.textContent = text;
+  }
+
+  showNotice(text) {
+    if (this.view) this.view.notice.textContent = text;
+  }
+
+  // --- Actions -------------------------------------------------------------------------------
+
+  sendMessage() {
+    const view = this.view;
+    const body = view.input.value.trim();
+    if (!body || view.input.disabled) return;
+    const sent = this.options.sendFrame({ type: "message", chat: this.chatId, body });
+    if (!sent) {
+      this.showError("Not connected, so the message was not sent. It is still in the box; send it again once reconnected.");
+      return;
+    }
+    view.error.textContent = "";
+    view.input.value = "";
+    view.lastTypingSent = 0;
+    this.drafts.delete(this.chatId);
+  }
+
+  typed() {
+    const view = this.view;
+    const now = Date.now();
+    if (!view.input.value.trim() || now - view.lastTypingSent < TYPING_SEND_INTERVAL_MS) return;
+    view.lastTypingSent = now;
+    this.options.sendFrame({ type: "typing", chat: this.chatId });
+  }
+
+  toggleTranscriptForm(show) {
+    const view = this.view;
+    const visible = show ?? view.transcriptForm.hidden;
+    view.transcriptForm.hidden = !visible;
+    view.transcriptButton.setAttribute("aria-expanded", String(visible));
+    if (visible) {
+      view.transcriptEmail.value = view.transcriptEmail.value || this.chat.patron_email || "";
+      view.transcriptEmail.focus();
+    } else {
+      view.transcriptButton.focus();
+    }
+  }
+
+  async sendTranscript(event) {
+    event.preventDefault();
+    const view = this.view;
+    const email = view.transcriptEmail.value.trim();
+    const submit = view.transcriptForm.querySelector('[type="submit"]');
+    submit.disabled = true;
+    const answer = await postJson(view.urls.transcript, email ? { email } : {});
+    submit.disabled = false;
+    if (view !== this.view) return;
+    if (!answer.ok) {
+      this.showError(answer.error);
+      view.transcriptEmail.focus();
+      return;
+    }
+    view.error.textContent = "";
+    this.toggleTranscriptForm(false);
+    this.showNotice(`Transcript queued for ${answer.data.email}.`);
+  }
+
+  async endChat() {
+    const view = this.view;
+    const chatId = this.chatId;
+    view.endButton.disabled = true;
+    const answer = await postJson(view.urls.end, undefined);
+    view.endButton.disabled = false;
+    if (!answer.ok) {
+      this.showError(answer.error, chatId);
+      return;
+    }
+    this.options.onChanged(chatId, { status: "ended", ended_by: "operator" });
+    if (view === this.view) this.focusAnalytics();
+  }
+
+  focusAnalytics() {
+    const view = this.view;
+    // The fragment arrives a moment later; wait for its first field rather than guessing.
+    const observer = new MutationObserver(() => {
+      const field = view.analytics.querySelector("select, input:not([type=hidden]), textarea");
+      if (field) {
+        observer.disconnect();
+        if (view === this.view) field.focus();
+      }
+    });
+    observer.observe(view.analytics, { childList: true, subtree: true });
+    setTimeout(() => observer.disconnect(), 10000);
+  }
+
+  recorded(chatId, justSaved) {
+    this.options.onChanged(chatId, { has_interaction: true });
+    if (justSaved && this.view && chatId === this.chatId) this.view.closeButton.focus();
+  }
+
+  async closeChat() {
+    const view = this.view;
+    const chatId = this.chatId;
+    view.closeButton.disabled = true;
+    const answer = await postJson(view.urls.close, undefined);
+    if (!answer.ok) {
+      view.closeButton.disabled = !this.chat.has_interaction;
+      this.showError(answer.error, chatId);
+      return;
+    }
+    this.drafts.delete(chatId);
+    this.options.onClosed(chatId);
+  }
+
+  // --- Helpers -------------------------------------------------------------------------------
+
+  saveDraft() {
+    if (!this.view) return;
+    const text = this.view.input.value;
+    if (text) this.drafts.set(this.chatId, text);
+    else this.drafts.delete(this.chatId);
+  }
+
+  nearBottom() {
+    const box = this.view.messages;
+    return box.scrollHeight - box.scrollTop - box.clientHeight < 80;
+  }
+
+  scrollToEnd() {
+    const box = this.view.messages;
+    box.scrollTop = box.scrollHeight;
+  }
+}
+
+function renderMessage(message) {
+  const item = document.createElement("li");
+  item.dataset.id = String(message.id);
+  item.className = `message from-${message.sender}`;
+  const time = document.createElement("time");
+  time.dateTime = message.created_at;
+  time.textContent = timeOfDay(message.created_at);
+  const body = document.createElement("p");
+  body.className = "message-body";
+  appendLinkedText(body, message.body || "");
+  if (message.sender === "system") {
+    item.classList.add("note");
+    item.append(body, time);
+    return item;
+  }
+  const head = document.createElement("div");
+  head.className = "message-head";
+  const sender = document.createElement("span");
+  sender.className = "sender";
+  sender.textContent = message.name || (message.sender === "patron" ? "Patron" : "Operator");
+  head.append(sender, time);
+  item.append(head, body);
+  return item;
+}

@@ -1,0 +1,208 @@
+// The one script a library pastes into its pages:
+//   <script src="https://desk.example.edu/static/widget/embed.js" async></script>
+// (optionally with data-department="slug"). It adds an "Ask a Librarian" button that opens the
+// chat in an iframe served from the desk's own origin. Everything lives in a shadow root, so
+// the host page's styles never reach the button and ours never reach the page; nothing is left
+// on window.
+(() => {
+  "use strict";
+
+  const script = document.currentScript || document.querySelector('script[src*="/widget/embed"]');
+  // Pasted twice, or a copy of the script without its tag: one launcher is enough.
+  if (!script || document.querySelector("[data-desk-service-widget]")) return;
+
+  const desk = new URL(script.src, document.baseURI).origin;
+  const department = script.getAttribute("data-department") || "";
+  const label = script.getAttribute("data-label") || "Ask a Librarian";
+  const OPEN_KEY = "desk-service-widget-open";
+  const SIGNAL = "desk-service";
+
+  const css = `
+    :host { all: initial; }
+    * { box-sizing: border-box; }
+    .launcher {
+      position: fixed; right: 20px; bottom: 20px; z-index: 2147483646;
+      display: inline-flex; align-items: center; gap: 10px; margin: 0;
+      padding: 13px 20px 13px 16px; border: 2px solid #fff; border-radius: 999px; cursor: pointer;
+      font: 600 16px/1.2 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+      letter-spacing: normal; text-transform: none; color: #fff; background: #1d4ed8;
+      box-shadow: 0 8px 24px rgba(15, 23, 42, .28);
+    }
+    .launcher:hover { background: #1e40af; }
+    /* Visible on any page colour: a dark ring between two white ones. */
+    .launcher:focus-visible { outline: 3px solid #0f172a; outline-offset: 2px; box-shadow: 0 0 0 7px #fff; }
+    .launcher svg { width: 22px; height: 22px; flex: none; }
+    .launcher .when-open { display: none; }
+    .launcher[aria-expanded="true"] .when-open { display: block; }
+    .launcher[aria-expanded="true"] .when-closed { display: none; }
+    .badge {
+      position: absolute; top: -3px; right: -3px; width: 16px; height: 16px; border-radius: 50%;
+      background: #dc2626; border: 2px solid #fff;
+    }
+    .badge[hidden], .frame[hidden] { display: none; }
+    .hidden-text {
+      position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; overflow: hidden;
+      clip: rect(0 0 0 0); white-space: nowrap; border: 0;
+    }
+    .frame {
+      position: fixed; right: 20px; bottom: 92px; z-index: 2147483647;
+      width: 380px; height: 600px; max-width: calc(100vw - 40px); max-height: calc(100vh - 112px);
+      margin: 0; padding: 0; border: 0; border-radius: 16px; background: #fff;
+      box-shadow: 0 16px 48px rgba(15, 23, 42, .32), 0 0 0 1px rgba(15, 23, 42, .08);
+      color-scheme: light;
+    }
+    @media (max-width: 479.98px) {
+      .launcher { right: 12px; bottom: 12px; }
+      /* On a phone the chat takes the whole screen; its own header has the close button. */
+      .frame { inset: 0; width: 100%; height: 100%; max-width: none; max-height: none; border-radius: 0; }
+      .launcher[aria-expanded="true"] { display: none; }
+    }
+  `;
+
+  const SVG = "http://www.w3.org/2000/svg";
+  function icon(className, paths) {
+    const svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    svg.setAttribute("class", className);
+    for (const d of paths) {
+      const path = document.createElementNS(SVG, "path");
+      path.setAttribute("d", d);
+      path.setAttribute("fill", "none");
+      path.setAttribute("stroke", "currentColor");
+      path.setAttribute("stroke-width", "2");
+      path.setAttribute("stroke-linecap", "round");
+      path.setAttribute("stroke-linejoin", "round");
+      svg.append(path);
+    }
+    return svg;
+  }
+
+  function remember(open) {
+    try {
+      if (open) sessionStorage.setItem(OPEN_KEY, "1");
+      else sessionStorage.removeItem(OPEN_KEY);
+    } catch {
+      // Storage blocked: the window just will not reopen by itself after a reload.
+    }
+  }
+
+  function wasOpen() {
+    try {
+      return sessionStorage.getItem(OPEN_KEY) === "1";
+    } catch {
+      return false;
+    }
+  }
+
+  function mount() {
+    const host = document.createElement("div");
+    host.setAttribute("data-desk-service-widget", "");
+    // Open, so assistive technology and test tools reach the button; the isolation is the same.
+    const root = host.attachShadow({ mode: "open" });
+    if ("adoptedStyleSheets" in root && typeof CSSStyleSheet.prototype.replaceSync === "function") {
+      // A constructed sheet is not an inline <style>, so a strict host CSP does not block it.
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(css);
+      root.adoptedStyleSheets = [sheet];
+    } else {
+      const style = document.createElement("style");
+      style.textContent = css;
+      root.append(style);
+    }
+
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "launcher";
+    button.setAttribute("aria-expanded", "false");
+    button.setAttribute("aria-controls", "desk-service-frame");
+    const text = document.createElement("span");
+    text.textContent = label;
+    const badge = document.createElement("span");
+    badge.className = "badge";
+    badge.hidden = true;
+    const badgeText = document.createElement("span");
+    badgeText.className = "hidden-text";
+    button.append(
+      icon("when-closed", ["M21 12a8 8 0 0 1-11.6 7.1L4 20.5l1.4-4.9A8 8 0 1 1 21 12z", "M8.5 12h.01M12 12h.01M15.5 12h.01"]),
+      icon("when-open", ["M6 9l6 6 6-6"]),
+      text,
+      badgeText,
+      badge,
+    );
+
+    let frame = null;
+    let frameLoaded = false;
+    let focusWhenLoaded = false;
+
+    function signalFrame(type) {
+      frame.contentWindow?.postMessage({ source: SIGNAL, type }, desk);
+    }
+
+    function createFrame() {
+      frame = document.createElement("iframe");
+      frame.id = "desk-service-frame";
+      frame.className = "frame";
+      frame.title = "Library chat";
+      const src = new URL("/widget/", desk);
+      if (department) src.searchParams.set("department", department);
+      // Which page the patron asked from helps the librarian; the query (search terms) stays private.
+      src.searchParams.set("page", location.origin + location.pathname);
+      frame.src = src.href;
+      frame.addEventListener("load", () => {
+        frameLoaded = true;
+        if (focusWhenLoaded) signalFrame("focus");
+        focusWhenLoaded = false;
+      });
+      root.append(frame);
+    }
+
+    function setUnread(unread) {
+      badge.hidden = !unread;
+      badgeText.textContent = unread ? ", new message" : "";
+    }
+
+    function open({ focus }) {
+      if (!frame) createFrame();
+      frame.hidden = false;
+      button.setAttribute("aria-expanded", "true");
+      setUnread(false);
+      remember(true);
+      if (!focus) return;
+      frame.focus();
+      if (frameLoaded) signalFrame("focus");
+      else focusWhenLoaded = true;
+    }
+
+    function close({ focus }) {
+      if (frame) frame.hidden = true;
+      button.setAttribute("aria-expanded", "false");
+      remember(false);
+      if (focus) button.focus();
+    }
+
+    button.addEventListener("click", () => {
+      if (button.getAttribute("aria-expanded") === "true") close({ focus: true });
+      else open({ focus: true });
+    });
+
+    // Signals from our own frame only: "close" from its close button or Escape, "message" when a
+    // librarian writes (a badge on the button if the window is closed).
+    window.addEventListener("message", (event) => {
+      if (!frame || event.source !== frame.contentWindow || event.origin !== desk) return;
+      const data = event.data;
+      if (!data || data.source !== SIGNAL) return;
+      if (data.type === "close") close({ focus: true });
+      else if (data.type === "message" && frame.hidden) setUnread(true);
+    });
+
+    root.append(button);
+    document.body.append(host);
+    // The patron moved to another page of the site mid-chat: bring the window back as it was.
+    if (wasOpen()) open({ focus: false });
+  }
+
+  if (document.body) mount();
+  else document.addEventListener("DOMContentLoaded", mount, { once: true });
+})();
