@@ -1,17 +1,126 @@
 from django import forms
 
-from analytics.models import Interaction, Location
+from analytics.models import FormSettings, Interaction, Location, PatronType, QuestionType, ReadScale, ReferralSource
+
+# The interaction fields every form shares; location, mode and duration come first and are always required.
+INTERACTION_FIELDS = [
+    "location",
+    "mode",
+    "duration_minutes",
+    "question_type",
+    "read_scale",
+    "patron_type",
+    "referral_source",
+    "referred_by",
+    "notes",
+]
 
 
-class ChatInteractionForm(forms.ModelForm):
-    """The Reference Analytics form shown after End Chat. Location, mode and duration are required."""
+def _active_choices(model, current_id=None):
+    """Active choices, plus the one an existing interaction already holds even if retired since."""
+    active = model.objects.filter(active=True)
+    if current_id:
+        return active | model.objects.filter(pk=current_id)
+    return active
+
+
+class InteractionFieldsForm(forms.ModelForm):
+    """Location, mode and duration are always required; supervisors choose which other fields are."""
 
     location = forms.ModelChoiceField(queryset=Location.objects.filter(active=True), empty_label="Choose a location")
     mode = forms.ChoiceField(choices=Interaction.Mode.choices)
     duration_minutes = forms.IntegerField(label="Duration (minutes)", min_value=1, max_value=24 * 60)
+    question_type = forms.ModelChoiceField(queryset=QuestionType.objects.none(), required=False, empty_label="—")
+    read_scale = forms.TypedChoiceField(
+        label="READ scale",
+        choices=[("", "—"), *ReadScale.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text="Effort the answer took, from 1 (directional) to 6 (in-depth research).",
+    )
+    patron_type = forms.ModelChoiceField(queryset=PatronType.objects.none(), required=False, empty_label="—")
+    referral_source = forms.ModelChoiceField(
+        label="Referral source", queryset=ReferralSource.objects.none(), required=False, empty_label="—"
+    )
     referred_by = forms.CharField(label="Referred by", required=False, max_length=100)
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     class Meta:
         model = Interaction
-        fields = ["location", "mode", "duration_minutes", "referred_by", "notes"]
+        fields = INTERACTION_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, model in [
+            ("location", Location),
+            ("question_type", QuestionType),
+            ("patron_type", PatronType),
+            ("referral_source", ReferralSource),
+        ]:
+            self.fields[name].queryset = _active_choices(model, getattr(self.instance, f"{name}_id", None))
+        for name in FormSettings.load().required_fields():
+            if name in self.fields:
+                self.fields[name].required = True
+
+
+class ChatInteractionForm(InteractionFieldsForm):
+    """The Reference Analytics form shown after End Chat."""
+
+
+class RecordInteractionForm(InteractionFieldsForm):
+    """Record interaction: a walk-in or phone question, typed in a few seconds with the keyboard alone."""
+
+    mode = forms.ChoiceField(choices=[(m.value, m.label) for m in Interaction.DESK_MODES])
+    department = forms.ModelChoiceField(queryset=None, required=False, empty_label="—")
+    # One line, so that Enter submits from every field.
+    notes = forms.CharField(required=False, max_length=1000)
+
+    class Meta:
+        model = Interaction
+        fields = [
+            "mode",
+            "question_type",
+            "read_scale",
+            "duration_minutes",
+            "location",
+            "department",
+            "patron_type",
+            "referral_source",
+            "referred_by",
+            "notes",
+        ]
+
+    def __init__(self, *args, departments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = departments
+        self.fields["mode"].widget.attrs["autofocus"] = True
+
+
+class ReportFilterForm(forms.Form):
+    """The date range and filters of the reports page; every field may be left empty."""
+
+    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    department = forms.ModelChoiceField(queryset=None, required=False, empty_label="All departments")
+    mode = forms.ChoiceField(choices=[("", "All modes"), *Interaction.Mode.choices], required=False)
+    operator = forms.ModelChoiceField(queryset=None, required=False, empty_label="All operators")
+    location = forms.ModelChoiceField(queryset=Location.objects.all(), required=False, empty_label="All locations")
+
+    MAX_DAYS = 3 * 366
+
+    def __init__(self, *args, departments, operators, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = departments
+        self.fields["operator"].queryset = operators
+        self.fields["operator"].label_from_instance = lambda user: user.get_full_name() or user.get_username()
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            if start > end:
+                raise forms.ValidationError("The start date must be on or before the end date.")
+            if (end - start).days >= self.MAX_DAYS:
+                raise forms.ValidationError("Choose a range of at most three years.")
+        return cleaned

@@ -3,21 +3,54 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 
-class Location(models.Model):
-    """Where the question was answered (Virtual, Main desk...). Managed by supervisors in admin."""
+class Choice(models.Model):
+    """A choice supervisors manage in admin. Inactive choices leave the forms but stay in old reports."""
 
     name = models.CharField(max_length=100, unique=True)
     position = models.PositiveSmallIntegerField(default=0)
     active = models.BooleanField(default=True)
 
     class Meta:
+        abstract = True
         ordering = ["position", "name"]
 
     def __str__(self):
         return self.name
+
+
+class Location(Choice):
+    """Where the question was answered (Virtual, Main desk...)."""
+
+
+class QuestionType(Choice):
+    """What the question was about (Directional, Research, Technology...)."""
+
+
+class PatronType(Choice):
+    """Who asked, as a category only (Undergraduate, Faculty, Community...)."""
+
+
+class ReferralSource(Choice):
+    """Who sent the patron to the desk (a faculty member, another desk, the website...)."""
+
+
+class ReadScale(models.IntegerChoices):
+    """The READ scale (Reference Effort Assessment Data, Bella Karr Gerlich): effort, not difficulty."""
+
+    DIRECTIONAL = 1, "1 · Directional: no expertise or resources"
+    BASIC = 2, "2 · Basic: minimal knowledge, a quick look-up"
+    SOME_KNOWLEDGE = 3, "3 · Some reference knowledge and skills"
+    SEVERAL_RESOURCES = 4, "4 · Several resources, more instruction"
+    SUBSTANTIAL = 5, "5 · Substantial research, colleagues consulted"
+    IN_DEPTH = 6, "6 · In-depth research, extended effort"
+
+
+# Modes of the questions recorded by hand with Record interaction; chats and tickets record their own.
+DESK_MODE_VALUES = ("in_person", "phone", "email")
 
 
 class Interaction(models.Model):
@@ -29,21 +62,111 @@ class Interaction(models.Model):
         IN_PERSON = "in_person", "In person"
         TICKET = "ticket", "Ticket"
 
-    happened_at = models.DateTimeField(default=timezone.now, db_index=True)
+    DESK_MODES = tuple(map(Mode, DESK_MODE_VALUES))
+
+    happened_at = models.DateTimeField(default=timezone.now)
     mode = models.CharField(max_length=20, choices=Mode.choices)
     location = models.ForeignKey(Location, on_delete=models.PROTECT)
     duration_minutes = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(24 * 60)])
-    department = models.ForeignKey("deskservice.Department", null=True, blank=True, on_delete=models.SET_NULL)
-    operator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    # No index of their own: reports filter them inside the date range, where the covering index
+    # below is faster than one on the column (it sends the scan back to the table for every row).
+    department = models.ForeignKey(
+        "deskservice.Department", null=True, blank=True, on_delete=models.SET_NULL, db_index=False
+    )
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, db_index=False
+    )
+    question_type = models.ForeignKey(QuestionType, null=True, blank=True, on_delete=models.PROTECT)
+    read_scale = models.PositiveSmallIntegerField("READ scale", choices=ReadScale.choices, null=True, blank=True)
+    patron_type = models.ForeignKey(PatronType, null=True, blank=True, on_delete=models.PROTECT)
+    referral_source = models.ForeignKey(ReferralSource, null=True, blank=True, on_delete=models.PROTECT)
+    # Free text beside the choice: who exactly referred the patron (a transfer fills in the operator).
     referred_by = models.CharField(max_length=100, blank=True)
     notes = models.TextField(blank=True)
     chat = models.OneToOneField(
         "chat.Chat", null=True, blank=True, on_delete=models.SET_NULL, related_name="interaction"
     )
+    ticket = models.ForeignKey(
+        "tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="interactions"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-happened_at"]
+        permissions = [("view_reports", "Can view Reference Analytics reports")]
+        indexes = [
+            # Every report query filters on a date range and groups by these columns: with them
+            # in the index, PostgreSQL can answer from the index alone (docs/performance.md).
+            # SQLite has no covering indexes: it keeps the key column only (system check W040 says so).
+            models.Index(
+                fields=["happened_at"],
+                include=[
+                    "mode",
+                    "location",
+                    "department",
+                    "operator",
+                    "question_type",
+                    "read_scale",
+                    "duration_minutes",
+                ],
+                name="interaction_report",
+            ),
+            # Record interaction remembers where the operator last recorded a question by hand.
+            models.Index(
+                fields=["operator", "-happened_at"],
+                condition=Q(mode__in=DESK_MODE_VALUES),
+                name="interaction_desk_by_operator",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(read_scale__isnull=True) | Q(read_scale__gte=1, read_scale__lte=6),
+                name="interaction_read_scale_1_to_6",
+            ),
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=1, duration_minutes__lte=24 * 60),
+                name="interaction_duration_1_minute_to_1_day",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.get_mode_display()} at {self.happened_at:%Y-%m-%d %H:%M}"
+
+
+class FormSettings(models.Model):
+    """Which optional fields the interaction forms require. One row; location, mode, duration are always required."""
+
+    SINGLETON_ID = 1
+    # Form field name -> the flag that makes it required.
+    CONFIGURABLE = {
+        "question_type": "question_type_required",
+        "read_scale": "read_scale_required",
+        "patron_type": "patron_type_required",
+        "referral_source": "referral_source_required",
+        "notes": "notes_required",
+    }
+
+    question_type_required = models.BooleanField("Require question type", default=False)
+    read_scale_required = models.BooleanField("Require READ scale", default=False)
+    patron_type_required = models.BooleanField("Require patron type", default=False)
+    referral_source_required = models.BooleanField("Require referral source", default=False)
+    notes_required = models.BooleanField("Require notes", default=False)
+
+    class Meta:
+        verbose_name = "required fields setting"
+        verbose_name_plural = "required fields"
+
+    def __str__(self):
+        return "Required fields of the interaction forms"
+
+    def save(self, *args, **kwargs):
+        self.pk = self.SINGLETON_ID
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls) -> "FormSettings":
+        settings_row, _ = cls.objects.get_or_create(pk=cls.SINGLETON_ID)
+        return settings_row
+
+    def required_fields(self) -> set[str]:
+        return {field for field, flag in self.CONFIGURABLE.items() if getattr(self, flag)}

@@ -76,6 +76,8 @@ class Chat(models.Model):
                 name="chat_waiting_queue",
             ),
             models.Index(fields=["operator", "closed_at"], name="chat_operator_open"),
+            # Chat service figures in the reports filter chats by date range.
+            models.Index(fields=["created_at"], name="chat_created_at"),
         ]
         constraints = [
             models.CheckConstraint(

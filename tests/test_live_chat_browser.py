@@ -38,7 +38,7 @@ def waiting_list(page):
     return page.get_by_role("region", name="Patron Chats")
 
 
-def test_it_plays_the_live_chat_loop_from_widget_to_close_chat(live_stack, browser, alice, bob):
+def test_it_plays_the_live_chat_loop_from_widget_to_close_chat(live_stack, browser, alice, bob, sam):
     url, mailbox = live_stack["url"], live_stack["mailbox"]
     # No "Virtual" location, so nothing pre-fills it and the form must insist on one.
     location = Location.objects.create(name="Reference desk")
@@ -147,3 +147,12 @@ def test_it_plays_the_live_chat_loop_from_widget_to_close_chat(live_stack, brows
     assert (interaction.mode, interaction.location, interaction.referred_by) == ("chat", location, "Circulation desk")
     assert interaction.operator == alice and interaction.department == chat.department
     assert TranscriptEmail.objects.get(chat=chat).status == TranscriptEmail.Status.SENT
+
+    # The supervisor finds the recorded interaction and the rated chat in the reports.
+    sam_page = sign_in(browser, url, "sam")
+    sam_page.goto(f"{url}/analytics/reports/")
+    by_location = sam_page.get_by_role("table", name="Interactions by location")
+    expect(by_location.get_by_role("row").filter(has_text="Reference desk")).to_contain_text("1")
+    figures = sam_page.get_by_role("table", name="Chat service figures")
+    expect(figures.get_by_role("row", name=re.compile("^Rated"))).to_contain_text("1")
+    shot(sam_page, "06-reports")

@@ -4,6 +4,7 @@ analytics locations and ticket queues. Safe to run again: it updates rather than
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from analytics.default_choices import install_default_choices
 from analytics.models import Location
 from chat.models import CannedMessage
 from deskservice.models import Department, User
@@ -69,6 +70,7 @@ class Command(BaseCommand):
             )
         for position, name in enumerate(LOCATIONS):
             Location.objects.update_or_create(name=name, defaults={"position": position})
+        install_default_choices()
         for name, slug, _ in DEPARTMENTS:
             Queue.objects.update_or_create(
                 slug=slug,
