@@ -96,6 +96,7 @@ export function initChatView({ show, onLeave }) {
     $("compose-body").disabled = true;
     $("compose-body").placeholder = "The chat has ended.";
     $("compose").querySelector("button").disabled = true;
+    $("compose-hint").hidden = true;
     panel.show(chat);
     $("ended").scrollIntoView({ block: "start" });
     if (focus) $("ended-title").focus();
@@ -207,6 +208,7 @@ export function initChatView({ show, onLeave }) {
     $("compose-body").disabled = false;
     $("compose-body").placeholder = "Type your message…";
     $("compose").querySelector("button").disabled = false;
+    $("compose-hint").hidden = false;
   }
 
   function leave(notice = "") {

@@ -96,20 +96,42 @@
     }
   }
 
+  // Old browsers without constructed stylesheets: the essentials as element.style properties,
+  // which a CSP that forbids inline styles still allows (it blocks only style attributes and <style>).
+  function applyFallbackStyles(button, frame) {
+    const font = '600 16px/1.2 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif';
+    Object.assign(button.style, {
+      position: "fixed", right: "20px", bottom: "20px", zIndex: "2147483646", padding: "13px 20px",
+      border: "2px solid #fff", borderRadius: "999px", font, color: "#fff", background: "#1d4ed8", cursor: "pointer",
+    });
+    for (const svg of button.querySelectorAll("svg")) svg.style.display = "none";
+    if (!frame) return;
+    const phone = window.matchMedia("(max-width: 479.98px)").matches;
+    Object.assign(frame.style, {
+      position: "fixed", zIndex: "2147483647", border: "0", background: "#fff",
+      boxShadow: "0 16px 48px rgba(15, 23, 42, .32)",
+      ...(phone
+        ? { inset: "0", width: "100%", height: "100%" }
+        : { right: "20px", bottom: "92px", width: "380px", height: "600px", maxWidth: "calc(100vw - 40px)",
+            maxHeight: "calc(100vh - 112px)", borderRadius: "16px" }),
+    });
+  }
+
   function mount() {
+    let styled = true;
     const host = document.createElement("div");
     host.setAttribute("data-desk-service-widget", "");
     // Open, so assistive technology and test tools reach the button; the isolation is the same.
     const root = host.attachShadow({ mode: "open" });
+    // A constructed sheet is not an inline <style>, so a host page whose CSP forbids inline
+    // styles still shows the button. Every browser the desk supports has them; without them the
+    // launcher falls back to the few properties set on the elements below.
     if ("adoptedStyleSheets" in root && typeof CSSStyleSheet.prototype.replaceSync === "function") {
-      // A constructed sheet is not an inline <style>, so a strict host CSP does not block it.
       const sheet = new CSSStyleSheet();
       sheet.replaceSync(css);
       root.adoptedStyleSheets = [sheet];
     } else {
-      const style = document.createElement("style");
-      style.textContent = css;
-      root.append(style);
+      styled = false;
     }
 
     const button = document.createElement("button");
@@ -156,6 +178,7 @@
         focusWhenLoaded = false;
       });
       root.append(frame);
+      if (!styled) applyFallbackStyles(button, frame);
     }
 
     function setUnread(unread) {
@@ -197,6 +220,7 @@
       else if (data.type === "message" && frame.hidden) setUnread(true);
     });
 
+    if (!styled) applyFallbackStyles(button, null);
     root.append(button);
     document.body.append(host);
     // The patron moved to another page of the site mid-chat: bring the window back as it was.

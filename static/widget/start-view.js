@@ -1,5 +1,6 @@
-// The first screens: who is online, the form that starts a chat, and, when nobody in the chosen
-// department is online, the form that leaves the question as a ticket for an email reply.
+// The first screen: who is online, and one form that starts a chat, or, when nobody in the chosen
+// department is online (or the desk answers 409), leaves the question as a ticket for an email
+// reply. One form for both, so what the patron typed stays put when it changes mode.
 
 import { formFeedback, whileBusy } from "./form-feedback.js";
 import { api } from "./widget-api.js";
@@ -29,27 +30,31 @@ function pageUrl() {
   }
 }
 
-function emailLooksValid(input) {
-  return input.value.trim() === "" || input.checkValidity();
-}
-
 export function initStartView({ show, onChatStarted }) {
-  const startErrors = formFeedback("start-error", "");
-  const offlineErrors = formFeedback("offline-error", "offline-");
+  const errors = formFeedback("start-error", "");
   let departments = [];
+  let loaded = false;
   let refreshTimer = null;
+  // Departments the desk just refused a chat for (409), even if the last status said online.
+  const refused = new Set();
   const wanted = params.get("department") || "";
 
-  function fillSelect(select, { markOffline }) {
+  const isOnline = (department) => department.online && !refused.has(department.slug);
+  const chosen = () => departments.find((d) => d.slug === $("department").value);
+  // Until the status has loaded nothing is known, so the form offers a chat and the desk decides.
+  const offline = () => refused.has($("department").value) || (loaded && !(chosen() && isOnline(chosen())));
+
+  function fillSelect() {
+    const select = $("department");
     const current = select.value || wanted;
     select.replaceChildren();
     for (const department of departments) {
       const option = document.createElement("option");
       option.value = department.slug;
-      option.textContent = markOffline && !department.online ? `${department.name} (offline)` : department.name;
+      option.textContent = isOnline(department) ? department.name : `${department.name} (offline)`;
       select.append(option);
     }
-    const fallback = departments.find((d) => d.online) || departments[0];
+    const fallback = departments.find(isOnline) || departments[0];
     select.value = departments.some((d) => d.slug === current) ? current : fallback?.slug || "";
   }
 
@@ -58,7 +63,7 @@ export function initStartView({ show, onChatStarted }) {
     list.replaceChildren();
     for (const department of departments) {
       const item = document.createElement("li");
-      const word = statusWord(department);
+      const word = isOnline(department) ? statusWord(department) : "Offline";
       item.className = `presence-item ${word.toLowerCase()}`;
       const name = document.createElement("span");
       name.textContent = department.name;
@@ -71,152 +76,130 @@ export function initStartView({ show, onChatStarted }) {
       item.append(name, separator, status);
       list.append(item);
     }
-    const online = departments.filter((d) => d.online).map((d) => d.name);
+    const online = departments.filter(isOnline).map((d) => d.name);
     $("presence-summary").textContent = online.length
       ? `Online now: ${listNames(online)}.`
-      : "Nobody is online right now. Leave your question and we'll reply by email.";
-    // The list already says who is online; the sentence stays for screen readers, or when nobody is.
-    $("presence-summary").classList.toggle("visually-hidden", online.length > 0);
+      : "No department has a librarian online at the moment.";
+    // The list already says who is online in words; the sentence is for screen readers.
+    $("presence-summary").classList.add("visually-hidden");
     $("tagline").textContent = online.length ? "Librarians are online" : "Leave us a question";
   }
 
-  function chosen() {
-    return departments.find((d) => d.slug === $("department").value);
-  }
-
-  function describeChoice() {
-    const department = chosen();
-    const hint = $("department-hint");
-    hint.hidden = !department || department.online;
-    hint.textContent = department
-      ? `Nobody in ${department.name} is online right now. You can leave your question and we'll reply by email.`
-      : "";
+  /** Chat mode or ticket mode, following the chosen department. */
+  function applyMode() {
+    const ticket = offline();
+    $("start-form").dataset.mode = ticket ? "ticket" : "chat";
+    $("offline-notice").hidden = !ticket;
+    $("start-title").textContent = ticket ? "Leave us a question" : "How can we help?";
+    $("email-label").textContent = ticket ? "Email" : "Email (optional)";
+    $("email").required = ticket;
+    $("email-hint").hidden = !ticket;
+    $("start-submit").textContent = ticket ? "Send question" : "Start chat";
+    $("privacy").textContent = ticket
+      ? "Your questions are confidential. We only use your email to answer you."
+      : "Your questions are confidential. Leave your email if you'd like a copy of the chat.";
   }
 
   async function loadDepartments() {
     const answer = await api.status();
     if (!answer.ok) {
       $("presence-summary").textContent = answer.data.error;
+      $("presence-summary").classList.remove("visually-hidden");
       return;
     }
     departments = answer.data.departments || [];
+    loaded = true;
     renderPresence();
-    fillSelect($("department"), { markOffline: true });
-    fillSelect($("offline-department"), { markOffline: false });
-    describeChoice();
+    fillSelect();
+    applyMode();
   }
 
   function keepFresh() {
     clearInterval(refreshTimer);
     refreshTimer = setInterval(() => {
-      if (!$("start-view").hidden && document.visibilityState === "visible") loadDepartments();
+      if (!$("start-view").hidden && document.visibilityState === "visible") {
+        refused.clear();
+        loadDepartments();
+      }
     }, REFRESH_MS);
   }
 
-  function offerTicket(department) {
-    $("offline-reason").textContent = department
-      ? `Nobody in ${department.name} is online right now. Leave your question and we'll reply by email.`
-      : "Nobody is online right now. Leave your question and we'll reply by email.";
-    if (department) $("offline-department").value = department.slug;
-    $("offline-question").value = $("question").value;
-    $("offline-email").value = $("email").value;
-    $("offline-name").value = $("name").value;
-    offlineErrors.clear();
-    $("offline-ask").hidden = false;
-    $("offline-done").hidden = true;
-    show("offline-view");
-  }
-
-  function checkStartForm() {
-    startErrors.clear();
+  function check() {
+    errors.clear();
+    const email = $("email");
+    const ticket = offline();
     let first = null;
-    if (!$("question").value.trim()) first = startErrors.show("Please type your question.", "question");
-    if (!emailLooksValid($("email"))) {
-      const field = startErrors.show("Enter an email address like name@example.edu, or leave it empty.", "email");
-      first ||= field;
+    if (!$("question").value.trim()) first = errors.show("Please type your question.", "question");
+    if (ticket && !email.value.trim()) {
+      first ||= errors.show("Enter your email address, so that we can reply.", "email");
+    } else if (email.value.trim() && !email.checkValidity()) {
+      first ||= errors.show("Enter an email address like name@example.edu.", "email");
     }
     first?.focus();
     return !first;
   }
 
-  async function startChat(event) {
-    event.preventDefault();
-    if (!checkStartForm()) return;
-    const department = chosen();
-    if (department && !department.online) {
-      offerTicket(department);
-      return;
-    }
-    const fields = {
+  function fields() {
+    return {
       department: $("department").value,
       question: $("question").value.trim(),
       name: $("name").value.trim(),
       email: $("email").value.trim(),
-      page_url: pageUrl(),
     };
-    const answer = await whileBusy(event.submitter || $("start-form").querySelector("button"), "Starting…", () =>
-      api.startChat(fields),
-    );
+  }
+
+  async function startChat(button) {
+    const sent = { ...fields(), page_url: pageUrl() };
+    const answer = await whileBusy(button, "Starting…", () => api.startChat(sent));
     if (!answer) return;
     if (answer.status === 409) {
+      // Nobody is there after all: the same form now leaves the question instead.
+      refused.add(sent.department);
       await loadDepartments();
-      offerTicket(department);
+      applyMode();
+      $("start-title").focus();
       return;
     }
     if (!answer.ok) {
-      startErrors.showAnswer(answer);
+      errors.showAnswer(answer);
       return;
     }
+    clearInterval(refreshTimer);
+    // Back on this form after the chat, the patron asks something new; name and email stay.
+    $("question").value = "";
     onChatStarted({
       id: answer.data.id,
       token: answer.data.token,
       websocket: answer.data.websocket,
       position: answer.data.position,
-      question: fields.question,
-      name: fields.name,
-      email: fields.email,
-      department: department?.name || "",
+      question: sent.question,
+      name: sent.name,
+      email: sent.email,
+      department: chosen()?.name || "",
     });
   }
 
-  function checkOfflineForm() {
-    offlineErrors.clear();
-    let first = null;
-    if (!$("offline-question").value.trim()) first = offlineErrors.show("Please type your question.", "question");
-    const email = $("offline-email");
-    if (!email.value.trim()) {
-      first ||= offlineErrors.show("Enter your email address, so that we can reply.", "email");
-    } else if (!emailLooksValid(email)) {
-      first ||= offlineErrors.show("Enter an email address like name@example.edu.", "email");
-    }
-    first?.focus();
-    return !first;
-  }
-
-  async function leaveQuestion(event) {
-    event.preventDefault();
-    if (!checkOfflineForm()) return;
-    const fields = {
-      department: $("offline-department").value || undefined,
-      question: $("offline-question").value.trim(),
-      email: $("offline-email").value.trim(),
-      name: $("offline-name").value.trim(),
-    };
-    const answer = await whileBusy(event.submitter || $("offline-form").querySelector("button"), "Sending…", () =>
-      api.leaveQuestion(fields),
-    );
+  async function leaveQuestion(button) {
+    const sent = fields();
+    if (!sent.department) delete sent.department;
+    const answer = await whileBusy(button, "Sending…", () => api.leaveQuestion(sent));
     if (!answer) return;
     if (!answer.ok) {
-      offlineErrors.showAnswer(answer);
+      errors.showAnswer(answer);
       return;
     }
-    $("offline-ask").hidden = true;
-    $("offline-done-text").textContent = `Thanks! Your question is ticket #${answer.data.number}; we'll reply by email.`;
-    $("offline-done").hidden = false;
-    $("offline-title").textContent = "Your question is on its way";
-    $("offline-title").focus();
-    $("start-form").reset();
-    $("offline-form").reset();
+    clearInterval(refreshTimer);
+    $("question").value = "";
+    $("ticket-done").textContent = `Thanks! Your question is ticket #${answer.data.number}; we'll reply by email.`;
+    show("ticket-view");
+  }
+
+  function submit(event) {
+    event.preventDefault();
+    if (!check()) return;
+    const button = $("start-submit");
+    if (offline()) leaveQuestion(button);
+    else startChat(button);
   }
 
   function updateCount() {
@@ -226,21 +209,21 @@ export function initStartView({ show, onChatStarted }) {
     count.textContent = `${left} characters left`;
   }
 
-  $("start-form").addEventListener("submit", startChat);
-  $("department").addEventListener("change", describeChoice);
-  $("question").addEventListener("input", updateCount);
-  $("offline-form").addEventListener("submit", leaveQuestion);
-  $("offline-back").addEventListener("click", () => {
-    $("question").value = $("offline-question").value;
-    show("start-view");
+  $("start-form").addEventListener("submit", submit);
+  $("department").addEventListener("change", () => {
+    errors.clear();
+    applyMode();
   });
-  $("offline-again").addEventListener("click", () => enter());
+  $("question").addEventListener("input", updateCount);
+  $("ask-again").addEventListener("click", () => enter());
 
   /** Shows the start form; `notice` (a sentence) explains why the patron is back here. */
   function enter(notice = "", { focus = true } = {}) {
-    startErrors.clear();
-    if (notice) startErrors.show(notice);
-    $("offline-title").textContent = "Nobody is online right now";
+    errors.clear();
+    refused.clear();
+    if (notice) errors.show(notice);
+    updateCount();
+    applyMode();
     show("start-view", { focus });
     loadDepartments();
     keepFresh();

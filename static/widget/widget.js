@@ -7,7 +7,7 @@ import { initChatView } from "./chat-view.js";
 import { framed, onHostSignal, tellHost } from "./host-frame.js";
 import { initStartView } from "./start-view.js";
 
-const VIEWS = ["start-view", "offline-view", "chat-view"];
+const VIEWS = ["start-view", "ticket-view", "chat-view"];
 const $ = (id) => document.getElementById(id);
 
 /** Shows one view; by default moves focus to its heading so screen readers hear the change. */
