@@ -19,6 +19,7 @@ from chat.models import Chat, Message
 from chat.transfers import expire_stale_transfers
 from deskservice import realtime
 from deskservice import services as presence
+from deskservice.jsonapi import is_encodable
 from deskservice.ratelimit import hit
 from deskservice.selectors import department_presence, is_operator
 
@@ -43,6 +44,9 @@ class DeskJsonConsumer(AsyncJsonWebsocketConsumer):
             return
         if not isinstance(content, dict) or not isinstance(content.get("type"), str):
             await self.send_error('Each frame must be a JSON object with a "type".')
+            return
+        if not is_encodable(content):
+            await self.send_error("That frame contains text that is not valid Unicode.")
             return
         try:
             await self.receive_json(content)
@@ -125,7 +129,6 @@ class PatronConsumer(DeskJsonConsumer):
         # socket could flood the operator and the database at will.
         if not hit("message", f"chat:{self.chat.pk}", limit=settings.DESK_RATE_LIMIT_MESSAGES_PER_MINUTE):
             raise services.ChatError("You are sending too many messages. Please wait a minute and try again.")
-        self.chat.refresh_from_db(fields=["status"])
         services.send_message(chat=self.chat, body=body, sender=Message.Sender.PATRON)
 
     async def authenticate(self, content):
@@ -179,9 +182,21 @@ class PatronConsumer(DeskJsonConsumer):
             return
         if kind == "typing" and event.get("sender") == Message.Sender.PATRON:
             return
-        if kind == "status" and event["status"] != Chat.Status.WAITING:
-            await self.channel_layer.group_discard(realtime.waiting_group(self.chat.department_id), self.channel_name)
         await self.send_json(event)
+        if kind == "status":
+            await self._follow_status()
+
+    async def _follow_status(self):
+        """Leave the line once claimed or ended; join the new one after a transfer to a department."""
+        left = self.chat.department_id
+        await database_sync_to_async(self.chat.refresh_from_db)(fields=["status", "department"])
+        if self.chat.status != Chat.Status.WAITING or self.chat.department_id != left:
+            await self.channel_layer.group_discard(realtime.waiting_group(left), self.channel_name)
+        if self.chat.status == Chat.Status.WAITING:
+            await self.channel_layer.group_add(realtime.waiting_group(self.chat.department_id), self.channel_name)
+            position = await database_sync_to_async(self._position)()
+            if position:
+                await self.send_json(realtime.queue_position_event(position))
 
     def _position(self):
         self.chat.refresh_from_db(fields=["status"])
@@ -272,7 +287,7 @@ class DashboardConsumer(DeskJsonConsumer):
         await handler(content)
 
     async def on_heartbeat(self, content):
-        await database_sync_to_async(presence.heartbeat)(channel_name=self.channel_name)
+        await database_sync_to_async(presence.heartbeat)(user=self.user, channel_name=self.channel_name)
         # Heartbeats also expire unanswered transfers: no scheduler needed, and any process may do it.
         await database_sync_to_async(expire_stale_transfers)()
         # The reply carries presence, so an operator whose server died drops off everyone's

@@ -5,16 +5,21 @@ its events with `realtime.publish` (after commit). Views and consumers only pars
 authorise, and call them; they turn a ChatError into a clear message for the user.
 """
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from chat.models import CannedMessage, Chat, ChatEvent, Message, TranscriptEmail, hash_token, new_token
 from deskservice import realtime
 from deskservice.selectors import department_is_online
+
+PLACEHOLDER = re.compile(r"\{(patron_name|operator_name|department)\}")
 
 
 class ChatError(Exception):
@@ -39,6 +44,12 @@ class ChatConflict(ChatError):
 
 class NotAllowed(ChatError):
     status_code = 403
+
+
+class MailUnavailable(ChatError):
+    """The Celery broker could not take the email; the user may try again."""
+
+    status_code = 503
 
 
 # --- Patron side --------------------------------------------------------------------------
@@ -150,11 +161,16 @@ def send_message(*, chat, body: str, sender: str, operator=None) -> Message:
     Nobody writes after End Chat.
     """
     body = _clean_text(body, field="body", limit=settings.DESK_MAX_MESSAGE_LENGTH)
-    if sender == Message.Sender.OPERATOR:
-        _require_owner(chat, operator)
-    if chat.status == Chat.Status.ENDED:
-        raise ChatConflict("This chat has ended; messages can no longer be sent.")
     with transaction.atomic():
+        # The row lock orders this message against End Chat and transfers, which update the
+        # row: a message checked against a stale status could otherwise land after the end.
+        chat.status, chat.operator_id = (
+            Chat.objects.select_for_update().filter(pk=chat.pk).values_list("status", "operator_id").get()
+        )
+        if sender == Message.Sender.OPERATOR:
+            _require_owner(chat, operator)
+        if chat.status == Chat.Status.ENDED:
+            raise ChatConflict("This chat has ended; messages can no longer be sent.")
         message = Message.objects.create(chat=chat, sender=sender, operator=operator, body=body)
         message.chat = chat
         realtime.publish(realtime.chat_group(chat.pk), realtime.message_event(message))
@@ -180,16 +196,14 @@ def send_canned_message(*, chat, canned_id, operator) -> Message:
 
 def render_canned_message(canned, *, chat, operator) -> str:
     # Plain replacement, not str.format: a supervisor's text such as "{patron_name.__class__}"
-    # must not reach into Python objects.
+    # must not reach into Python objects. One pass, so that a patron who calls themselves
+    # "{operator_name}" is not filled in a second time.
     values = {
-        "{patron_name}": chat.patron_name or "there",
-        "{operator_name}": operator.display_name,
-        "{department}": chat.department.name,
+        "patron_name": chat.patron_name or "there",
+        "operator_name": operator.display_name,
+        "department": chat.department.name,
     }
-    body = canned.body
-    for placeholder, value in values.items():
-        body = body.replace(placeholder, value)
-    return body
+    return PLACEHOLDER.sub(lambda match: values[match.group(1)], canned.body)
 
 
 def publish_typing(*, chat, sender: str, operator=None, skip_channel: str | None = None) -> None:
@@ -258,9 +272,10 @@ def close_chat(*, chat, operator) -> Chat:
 
 
 def request_transcript(*, chat, email: str, requested_by: str, operator=None) -> TranscriptEmail:
-    """Queue the transcript email; a Celery task sends it once, retrying while SMTP fails."""
-    from chat.tasks import send_transcript
+    """Queue the transcript email; a Celery task sends it once, retrying while SMTP fails.
 
+    Refused with MailUnavailable (the request marked failed) when the broker cannot take the task.
+    """
     email = _clean_email(email, required=True)
     if requested_by == Message.Sender.OPERATOR:
         _require_owner(chat, operator)
@@ -269,8 +284,21 @@ def request_transcript(*, chat, email: str, requested_by: str, operator=None) ->
         ChatEvent.objects.create(
             chat=chat, kind=ChatEvent.Kind.TRANSCRIPT_REQUESTED, actor=operator, detail={"by": requested_by}
         )
-        transaction.on_commit(lambda: send_transcript.delay(transcript.id))
+        transaction.on_commit(lambda: _enqueue_transcript(transcript))
     return transcript
+
+
+def _enqueue_transcript(transcript) -> None:
+    from chat.tasks import send_transcript
+
+    try:
+        send_transcript.delay(transcript.id)
+    except OperationalError as error:
+        # Nothing would ever pick the request up: show why in admin instead of a pending row forever.
+        TranscriptEmail.objects.filter(pk=transcript.pk).update(
+            status=TranscriptEmail.Status.FAILED, last_error=f"Not queued: {type(error).__name__}: {error}"[:1000]
+        )
+        raise MailUnavailable("The email could not be queued just now. Please try again in a minute.") from error
 
 
 # --- Rules --------------------------------------------------------------------------------

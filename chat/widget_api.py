@@ -152,6 +152,9 @@ def messages(request, chat_id):
 @widget_endpoint(["POST"])
 def transcript(request, chat_id):
     chat = _chat_from_token(request, chat_id)
+    # Each request mails any address the caller names: unlimited, it would make the desk a spam relay.
+    if _rate_limited(request, "transcript", settings.DESK_RATE_LIMIT_CHATS_PER_MINUTE):
+        return _too_many()
     data = parse_json_object(request)
     services.request_transcript(
         chat=chat, email=optional_str(data, "email", limit=254) or chat.patron_email, requested_by="patron"

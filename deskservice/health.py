@@ -1,6 +1,7 @@
 """GET /healthz: the state of the database, the channel layer and the Celery broker."""
 
 import asyncio
+import contextlib
 import logging
 
 from asgiref.sync import sync_to_async
@@ -21,8 +22,21 @@ def _check_database():
 async def _channel_round_trip():
     layer = get_channel_layer()
     channel = await layer.new_channel("healthz.")
-    await layer.send(channel, {"type": "healthz.ping"})
-    await asyncio.wait_for(layer.receive(channel), timeout=2)
+    try:
+        await layer.send(channel, {"type": "healthz.ping"})
+        await asyncio.wait_for(layer.receive(channel), timeout=2)
+    finally:
+        await _release(layer, channel)
+
+
+async def _release(layer, channel):
+    # The pub/sub layer unsubscribes a channel only when a receive() on it is cancelled, as
+    # Channels does when a consumer exits; without this every probe leaves a Redis subscription.
+    waiting = asyncio.ensure_future(layer.receive(channel))
+    await asyncio.sleep(0)
+    waiting.cancel()
+    with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+        await asyncio.wait_for(waiting, timeout=1)
 
 
 async def _check_channel_layer():

@@ -42,7 +42,21 @@ def parse_json_object(request) -> dict:
         raise BadRequest("The request body is not valid JSON.") from None
     if not isinstance(data, dict):
         raise BadRequest("The request body must be a JSON object.")
+    if not is_encodable(data):
+        raise BadRequest("The request body contains text that is not valid Unicode.")
     return data
+
+
+def is_encodable(data) -> bool:
+    """False when JSON escapes such as "\\ud800" decoded to lone surrogates.
+
+    Python accepts them, but PostgreSQL and email cannot encode them: stored, they would be a 500.
+    """
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def optional_str(data: dict, key: str, *, limit: int = 500) -> str:

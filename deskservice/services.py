@@ -19,8 +19,13 @@ def connect_dashboard(*, user, channel_name: str) -> None:
         _publish_presence()
 
 
-def heartbeat(*, channel_name: str) -> None:
-    DashboardConnection.objects.filter(channel_name=channel_name).update(last_heartbeat=timezone.now())
+def heartbeat(*, user, channel_name: str) -> None:
+    """Keep an open dashboard counted as online."""
+    now = timezone.now()
+    if not DashboardConnection.objects.filter(channel_name=channel_name).update(last_heartbeat=now):
+        # Another dashboard's connect cleared this row while this socket was silent (a laptop
+        # asleep): the socket is alive again, so its operator is too.
+        DashboardConnection.objects.get_or_create(channel_name=channel_name, defaults={"user": user})
 
 
 def disconnect_dashboard(*, channel_name: str) -> None:

@@ -43,6 +43,7 @@ urlpatterns = [
     path("api/widget/v1/", include((widget_v1, "widget_api"))),
     path("desk/", include((desk, "desk"))),
     path("analytics/", include("analytics.urls")),
+    path("tickets/", include("tickets.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from tickets.models import Queue, Ticket
+from tickets.models import (
+    ExternalTeam,
+    InboundEmail,
+    OutgoingEmail,
+    Queue,
+    Ticket,
+    TicketAttachment,
+    TicketChange,
+    TicketMessage,
+)
 
 
 @admin.register(Queue)
@@ -10,9 +19,65 @@ class QueueAdmin(admin.ModelAdmin):
     filter_horizontal = ["members"]
 
 
+@admin.register(ExternalTeam)
+class ExternalTeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "email", "incident_pattern", "active"]
+    list_filter = ["active"]
+
+
+class TicketMessageInline(admin.TabularInline):
+    model = TicketMessage
+    fields = ["created_at", "kind", "author", "from_email", "body", "automatic"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class TicketChangeInline(admin.TabularInline):
+    model = TicketChange
+    fields = ["created_at", "actor", "field", "old_value", "new_value"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
-    list_display = ["number", "subject", "queue", "status", "source", "assignee", "created_at"]
-    list_filter = ["status", "source", "queue"]
-    search_fields = ["subject", "question", "patron_email", "patron_name"]
-    list_select_related = ["queue", "assignee"]
+    list_display = ["number", "subject", "queue", "status", "source", "assignee", "external_team", "updated_at"]
+    list_filter = ["status", "source", "queue", "external_team"]
+    search_fields = ["subject", "question", "patron_email", "patron_name", "incident_number"]
+    list_select_related = ["queue", "assignee", "external_team"]
+    raw_id_fields = ["chat", "assignee"]
+    readonly_fields = ["reply_token", "version", "source_message_id", "closed_at", "created_at", "updated_at"]
+    inlines = [TicketMessageInline, TicketChangeInline]
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(admin.ModelAdmin):
+    list_display = ["ticket", "kind", "to_email", "status", "attempts", "created_at", "sent_at"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["ticket"]
+    readonly_fields = [f.name for f in OutgoingEmail._meta.fields]
+
+
+@admin.register(InboundEmail)
+class InboundEmailAdmin(admin.ModelAdmin):
+    list_display = ["received_at", "sender", "subject", "outcome", "ticket", "size"]
+    list_filter = ["outcome"]
+    search_fields = ["sender", "subject", "message_id"]
+    list_select_related = ["ticket"]
+    readonly_fields = [f.name for f in InboundEmail._meta.fields]
+
+
+@admin.register(TicketAttachment)
+class TicketAttachmentAdmin(admin.ModelAdmin):
+    list_display = ["filename", "ticket", "content_type", "size", "created_at"]
+    list_select_related = ["ticket"]
+    readonly_fields = [f.name for f in TicketAttachment._meta.fields]

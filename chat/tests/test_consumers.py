@@ -4,6 +4,8 @@ The application is deskservice.asgi.application, so the origin check and session
 in production.
 """
 
+import json
+from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
@@ -12,7 +14,10 @@ from django.test import Client
 
 from chat import services
 from chat.models import Chat, Message
+from chat.transfers import request_transfer
+from conftest import bring_online
 from deskservice.asgi import application
+from deskservice.models import DashboardConnection
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -290,6 +295,20 @@ async def test_the_patron_is_told_when_the_operator_ends_the_chat(active_chat, a
     await disconnect(patron)
 
 
+async def test_the_patrons_typing_after_the_end_does_not_reach_the_operator(active_chat, alice):
+    patron, _ = await patron_socket(active_chat)
+    desk, _ = await dashboard_socket(alice)
+    await database_sync_to_async(services.end_chat)(chat=active_chat, ended_by="operator", operator=alice)
+    assert (await patron.receive_json_from(TIMEOUT))["body"] == "Alice ended the chat."
+    assert (await patron.receive_json_from(TIMEOUT))["status"] == "ended"
+    assert (await receive(desk, "message"))["body"] == "Alice ended the chat."
+    assert (await receive(desk, "status"))["status"] == "ended"
+
+    await patron.send_json_to({"type": "typing"})
+    assert await nothing_but_presence(desk, timeout=0.5)
+    await disconnect(patron, desk)
+
+
 async def test_a_patron_socket_cannot_flood_the_chat(waiting_chat, settings):
     settings.DESK_RATE_LIMIT_MESSAGES_PER_MINUTE = 3
     patron, _ = await patron_socket(waiting_chat)
@@ -333,12 +352,40 @@ async def test_the_queue_position_moves_up_when_a_chat_ahead_is_claimed(waiting_
     await disconnect(first_patron, second_patron)
 
 
+async def test_a_patron_transferred_to_another_department_is_told_their_place_there(
+    active_chat, departments, alice, carmen
+):
+    def chat_waiting_in_ideas_for_an_hour():
+        bring_online(carmen)
+        chat = start_chat(departments["ideas"], "Can I book the 3D printer?")
+        Chat.objects.filter(pk=chat.pk).update(created_at=active_chat.created_at - timedelta(hours=1))
+        return chat
+
+    ahead = await database_sync_to_async(chat_waiting_in_ideas_for_an_hour)()
+    patron, _ = await patron_socket(active_chat)
+
+    await database_sync_to_async(request_transfer)(
+        chat=active_chat, from_operator=alice, to_department=departments["ideas"]
+    )
+    moved = await patron.receive_json_from(TIMEOUT)
+    assert moved["body"] == "You are being transferred to IDEAS. Someone will be with you shortly."
+    status = await patron.receive_json_from(TIMEOUT)
+    assert (status["status"], status["operator"]) == ("waiting", None)
+    frames = [await patron.receive_json_from(TIMEOUT)]
+    while not await patron.receive_nothing(timeout=0.3):
+        frames.append(await patron.receive_json_from(TIMEOUT))
+    # The queue.changed published with the transfer may or may not beat the socket into IDEAS's line.
+    assert {json.dumps(f) for f in frames} == {json.dumps({"type": "queue", "position": 2})}
+
+    await database_sync_to_async(services.claim_chat)(chat_id=ahead.pk, operator=carmen)
+    assert await patron.receive_json_from(TIMEOUT) == {"type": "queue", "position": 1}
+    await disconnect(patron)
+
+
 async def test_new_chats_reach_only_the_departments_dashboards(departments, alice, bob, carmen):
     alice_desk, _ = await dashboard_socket(alice)
     bob_desk, _ = await dashboard_socket(bob)
     carmen_desk, _ = await dashboard_socket(carmen)
-    for desk in (alice_desk, bob_desk, carmen_desk):
-        await drain(desk)
 
     chat = await database_sync_to_async(start_chat)(departments["research"])
 
@@ -346,7 +393,7 @@ async def test_new_chats_reach_only_the_departments_dashboards(departments, alic
         added = await receive(desk, "queue.added")
         assert added["chat"]["id"] == str(chat.pk)
         assert added["chat"]["question"] == "Is the library open on Sunday?"
-    assert await carmen_desk.receive_nothing(timeout=0.5)
+    assert await carmen_desk.receive_nothing(timeout=0.3)
 
     await database_sync_to_async(services.claim_chat)(chat_id=chat.pk, operator=alice)
     assert await receive(bob_desk, "queue.removed") == {
@@ -408,6 +455,23 @@ async def test_bad_frames_get_an_error_and_the_socket_keeps_working(waiting_chat
     await disconnect(patron)
 
 
+async def test_text_that_is_not_valid_unicode_gets_an_error_and_the_socket_keeps_working(active_chat, alice):
+    # "\\ud800" is valid JSON, but decodes to a lone surrogate that PostgreSQL cannot store.
+    patron, _ = await patron_socket(active_chat)
+    desk, _ = await dashboard_socket(alice)
+    # json.dumps writes the lone surrogates as the escapes a hostile client would send.
+    await patron.send_to(text_data=json.dumps({"type": "message", "body": "Hi \ud800"}))
+    await desk.send_to(text_data=json.dumps({"type": "message", "chat": str(active_chat.pk), "body": "\udfff"}))
+    error = "That frame contains text that is not valid Unicode."
+    assert await patron.receive_json_from(TIMEOUT) == {"type": "error", "error": error}
+    assert await receive(desk, "error") == {"type": "error", "error": error}
+
+    await patron.send_json_to({"type": "message", "body": "Still here"})
+    assert (await patron.receive_json_from(TIMEOUT))["body"] == "Still here"
+    assert (await receive(desk, "message"))["body"] == "Still here"
+    await disconnect(patron, desk)
+
+
 async def test_the_dashboard_answers_bad_frames_and_keeps_working(alice, departments):
     desk, _ = await dashboard_socket(alice)
     for text in ["nope", "42", '{"type": "reboot"}', '{"type": "availability", "availability": "asleep"}']:
@@ -464,6 +528,19 @@ async def test_a_patron_socket_from_an_allowed_library_site_works(waiting_chat, 
     await communicator.send_json_to({"type": "auth", "token": waiting_chat.token})
     assert (await communicator.receive_json_from(TIMEOUT))["type"] == "authenticated"
     await disconnect(communicator)
+
+
+async def test_a_heartbeat_brings_back_a_dashboard_whose_connection_was_cleared(alice, departments):
+    # Another dashboard's connect clears rows that went quiet (this laptop slept past the timeout).
+    desk, _ = await dashboard_socket(alice)
+    await database_sync_to_async(lambda: DashboardConnection.objects.filter(user=alice).delete())()
+    await desk.send_json_to({"type": "heartbeat"})
+    presence = await receive(desk, "presence")
+    assert next(d for d in presence["departments"] if d["slug"] == "research")["online"] is True
+    assert await database_sync_to_async(lambda: alice.connections.count())() == 1
+    chat = await database_sync_to_async(start_chat)(departments["research"])
+    assert chat.status == Chat.Status.WAITING
+    await disconnect(desk)
 
 
 async def test_closing_the_dashboard_takes_the_operator_offline(alice, departments):

@@ -148,6 +148,12 @@ def test_it_refuses_malformed_json(client, active_chat, alice):
         assert "error" in response.json()
 
 
+def test_it_refuses_text_that_is_not_valid_unicode(client, active_chat, alice):
+    response = post(as_user(client, alice), active_chat, "transcript", {"email": "pat\ud800@example.org"})
+    assert error_of(response, 400) == "The request body contains text that is not valid Unicode."
+    assert not TranscriptEmail.objects.exists()
+
+
 # --- End, close, transcript -----------------------------------------------------------------
 
 

@@ -2,13 +2,14 @@
 
 import asyncio
 import json
+import threading
 
 import pytest
 import redis
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 from analytics.models import Interaction
 from chat import services
@@ -246,6 +247,22 @@ def test_it_publishes_nothing_when_a_claim_is_refused(active_chat, bob, django_c
     assert callbacks == []
 
 
+def test_it_publishes_one_event_per_change_and_none_for_a_refusal(
+    departments, alice, django_capture_on_commit_callbacks
+):
+    bring_online(alice)
+    with django_capture_on_commit_callbacks() as started:
+        chat = start(departments["research"])
+    with django_capture_on_commit_callbacks() as written:
+        services.send_message(chat=chat, body="Anyone there?", sender=Message.Sender.PATRON)
+    with django_capture_on_commit_callbacks() as left:
+        services.end_chat(chat=chat, ended_by=Chat.EndedBy.PATRON)
+    with django_capture_on_commit_callbacks() as refused, pytest.raises(services.ChatConflict):
+        services.send_message(chat=chat, body="Wait", sender=Message.Sender.PATRON)
+    # queue.added; the message; "ended the chat", status, queue.removed and queue.changed; nothing.
+    assert [len(started), len(written), len(left), len(refused)] == [1, 1, 4, 0]
+
+
 # --- send_message -------------------------------------------------------------------------
 
 
@@ -283,6 +300,15 @@ def test_it_refuses_messages_after_the_chat_ended(active_chat, alice):
         assert str(error.value) == "This chat has ended; messages can no longer be sent."
 
 
+def test_it_reads_the_chats_state_from_the_database_not_the_callers_copy(active_chat, alice):
+    # A view or consumer may hold a chat loaded before End Chat: its stale status must not let a message in.
+    stale = Chat.objects.get(pk=active_chat.pk)
+    services.end_chat(chat=active_chat, ended_by=Chat.EndedBy.PATRON)
+    with pytest.raises(services.ChatConflict):
+        services.send_message(chat=stale, body="Hello?", sender=Message.Sender.PATRON)
+    assert not Message.objects.filter(body="Hello?").exists()
+
+
 @pytest.mark.parametrize("body", ["", "  ", "\x00", None, ["hi"]])
 def test_it_refuses_empty_messages(waiting_chat, body):
     with pytest.raises(services.ChatError) as error:
@@ -300,6 +326,47 @@ def test_it_drops_nul_characters_from_messages(waiting_chat):
     message = services.send_message(chat=waiting_chat, body="call\x00 number", sender=Message.Sender.PATRON)
     message.refresh_from_db()
     assert message.body == "call number"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_message_sent_while_end_chat_commits_waits_and_is_refused(departments, alice):
+    """Real connections: the patron's message arrives while the operator's End Chat is being written."""
+    bring_online(alice)
+    chat = services.claim_chat(chat_id=start(departments["research"]).pk, operator=alice)
+    ended, release = threading.Event(), threading.Event()
+    outcome = {}
+
+    def end_slowly():
+        try:
+            with transaction.atomic():
+                services.end_chat(chat=Chat.objects.get(pk=chat.pk), ended_by=Chat.EndedBy.OPERATOR, operator=alice)
+                ended.set()
+                release.wait(5)
+        finally:
+            connection.close()
+
+    def patron_writes():
+        try:
+            services.send_message(chat=chat, body="One more thing", sender=Message.Sender.PATRON)
+            outcome["result"] = "stored"
+        except services.ChatConflict as error:
+            outcome["result"] = str(error)
+        finally:
+            connection.close()
+
+    ender = threading.Thread(target=end_slowly)
+    ender.start()
+    assert ended.wait(5)
+    writer = threading.Thread(target=patron_writes)
+    writer.start()
+    writer.join(0.3)
+    assert writer.is_alive(), "the message must wait for End Chat to commit"
+    release.set()
+    ender.join(5)
+    writer.join(5)
+    assert outcome["result"] == "This chat has ended; messages can no longer be sent."
+    bodies = list(Message.objects.filter(chat_id=chat.pk).values_list("body", flat=True))
+    assert bodies == ["Alice has joined the chat.", "Alice ended the chat."]
 
 
 # --- canned messages ----------------------------------------------------------------------
@@ -344,6 +411,14 @@ def test_it_keeps_format_tricks_literal_in_canned_messages(active_chat, alice):
     canned = CannedMessage.objects.create(title="Trick", body="{patron_name.__class__} {0} {operator_name!r} {")
     message = services.send_canned_message(chat=active_chat, canned_id=canned.pk, operator=alice)
     assert message.body == "{patron_name.__class__} {0} {operator_name!r} {"
+
+
+def test_it_fills_placeholders_once_so_a_patrons_name_stays_as_typed(departments, alice, canned):
+    bring_online(alice)
+    chat = start(departments["research"], name="{operator_name} of {department}")
+    chat = services.claim_chat(chat_id=chat.pk, operator=alice)
+    message = services.send_canned_message(chat=chat, canned_id=canned["global"].pk, operator=alice)
+    assert message.body == "Hi {operator_name} of {department}, I'm Alice."
 
 
 def test_it_says_there_when_the_patron_gave_no_name(departments, alice, canned):

@@ -119,6 +119,18 @@ def test_it_refuses_a_body_that_is_not_a_json_object(client, departments, alice,
     assert_error(post(client, "chats", raw=raw), 400)
 
 
+def test_it_refuses_text_that_is_not_valid_unicode(client, departments, alice):
+    # json.dumps escapes the lone surrogate as "\\ud800", which Python decodes but PostgreSQL cannot store.
+    bring_online(alice)
+    for payload in [start_payload(question="Hi \ud800"), start_payload(name="Pat \udfff"), {"\ud800": 1}]:
+        error = assert_error(post(client, "chats", payload), 400)
+        assert error == "The request body contains text that is not valid Unicode."
+    assert not Chat.objects.exists()
+    chat, token = services.start_chat(department=departments["research"], question="Hours?")
+    assert_error(post(client, f"chats/{chat.pk}/messages", {"body": "\ud83d"}, token=token), 400)
+    assert not chat.messages.exists()
+
+
 def test_it_refuses_an_oversized_body_with_413(client, departments, alice):
     bring_online(alice)
     assert_error(post(client, "chats", start_payload(question="q" * 70_000)), 413)
@@ -309,6 +321,44 @@ def test_the_patron_asks_for_the_transcript(client, active_chat):
         ("pat@example.org", "patron", "pending"),
         ("other@example.org", "patron", "pending"),
     ]
+
+
+def test_it_rate_limits_transcripts_so_the_desk_is_no_mail_relay(client, active_chat, settings):
+    settings.DESK_RATE_LIMIT_CHATS_PER_MINUTE = 2
+    path = f"chats/{active_chat.pk}/transcript"
+    statuses = [
+        post(client, path, {"email": f"someone{n}@example.org"}, token=active_chat.token).status_code for n in range(3)
+    ]
+    assert statuses == [202, 202, 429]
+    assert TranscriptEmail.objects.count() == 2
+
+
+@pytest.fixture
+def broker_down():
+    """Celery pointed at a port where no broker listens, as while Redis restarts."""
+    from deskservice.celery import app
+
+    def point_at(url):
+        app.conf.broker_url = url
+        # The app keeps its connection pools: drop them so that the next task connects anew.
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    working = app.conf.broker_url
+    point_at("redis://127.0.0.1:1/0")
+    yield
+    point_at(working)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_says_so_when_the_transcript_cannot_be_queued(client, active_chat, broker_down):
+    response = post(client, f"chats/{active_chat.pk}/transcript", token=active_chat.token)
+    error = assert_error(response, 503)
+    assert error == "The email could not be queued just now. Please try again in a minute."
+    # Not left pending forever: nothing would ever pick it up.
+    transcript = TranscriptEmail.objects.get()
+    assert transcript.status == TranscriptEmail.Status.FAILED
+    assert transcript.last_error.startswith("Not queued: OperationalError")
 
 
 def test_it_refuses_a_transcript_without_a_valid_address(client, departments, alice):

@@ -1,5 +1,11 @@
 """GET /healthz: what a load balancer or a monitoring check sees."""
 
+import pytest
+import redis
+from django.conf import settings as django_settings
+
+from deskservice import health
+
 
 def test_it_reports_every_part_healthy(client, db):
     response = client.get("/healthz")
@@ -45,3 +51,13 @@ def test_it_answers_503_naming_an_unreachable_channel_layer(client, db, settings
     assert body["channel_layer"]["ok"] is False
     assert body["channel_layer"]["error"]
     assert body["database"]["ok"] is True
+
+
+@pytest.mark.asyncio
+async def test_probing_it_leaves_no_redis_subscription_behind():
+    # A load balancer probes every few seconds, for months, on one server process and event loop.
+    subscriptions = redis.Redis.from_url(django_settings.REDIS_URL)
+    for _ in range(5):
+        assert (await health.CHECKS["channel_layer"]())["ok"] is True
+    prefix = django_settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"]
+    assert subscriptions.pubsub_channels(f"{prefix}healthz.*") == []

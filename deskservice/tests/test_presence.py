@@ -44,8 +44,20 @@ def test_it_counts_an_operator_offline_after_the_timeout(departments, alice, set
 def test_a_heartbeat_brings_the_operator_back(departments, alice):
     connection = bring_online(alice, "desk.alice.1")
     go_quiet(alice, 3600)
-    services.heartbeat(channel_name=connection.channel_name)
+    services.heartbeat(user=alice, channel_name=connection.channel_name)
     assert is_operator_online(alice)
+
+
+def test_a_heartbeat_brings_back_a_connection_cleared_while_it_was_quiet(departments, alice, bob):
+    services.connect_dashboard(user=alice, channel_name="desk.alice.1")
+    go_quiet(alice, 3600)  # her laptop slept
+    services.connect_dashboard(user=bob, channel_name="desk.bob.1")  # clears rows that went quiet
+    assert not is_operator_online(alice)
+
+    services.heartbeat(user=alice, channel_name="desk.alice.1")  # it woke up; the socket is still open
+    assert is_operator_online(alice)
+    services.heartbeat(user=alice, channel_name="desk.alice.1")
+    assert alice.connections.count() == 1
 
 
 def test_one_live_tab_is_enough(departments, alice):

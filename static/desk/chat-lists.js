@@ -81,7 +81,8 @@ export function renderMyChats(list, empty, chats, { openId, unread, onOpen }) {
   empty.hidden = chats.length > 0;
 }
 
-export function renderDepartments(list, departments) {
+/** Each online department's name is a button that opens its internal room; offline ones are text. */
+export function renderDepartments(list, departments, onOpen) {
   syncList(list, departments, {
     key: (department) => String(department.id),
     create() {
@@ -97,7 +98,19 @@ export function renderDepartments(list, departments) {
     },
     update(row, department) {
       row.classList.toggle("is-online", department.online);
-      row.querySelector(".department-name").textContent = department.name;
+      const name = row.querySelector(".department-name");
+      const wanted = department.online ? "BUTTON" : "SPAN";
+      let shown = name;
+      if (name.tagName !== wanted) {
+        shown = element(wanted.toLowerCase(), "department-name");
+        if (department.online) {
+          shown.type = "button";
+          shown.setAttribute("aria-describedby", "department-hint");
+          shown.addEventListener("click", () => onOpen(department.id));
+        }
+        name.replaceWith(shown);
+      }
+      shown.textContent = department.name;
       row.querySelector(".department-state").textContent = department.online ? "Online" : "Offline";
       row.querySelector(".department-operators").textContent = operatorsText(department);
     },

@@ -14,7 +14,8 @@ const STATUS_LABELS = { waiting: "Waiting", active: "Active", ended: "Ended" };
 export class ChatPane {
   /**
    * @param {HTMLElement} root  the pane
-   * @param {object} options  chatApi, interactionUrl, sendFrame(frame) -> bool, onClosed(chatId), onChanged(chatId, changes)
+   * @param {object} options  chatApi, interactionUrl, sendFrame(frame) -> bool, onClosed(chatId), onChanged(chatId, changes),
+   *   onTransfer(chat, button)
    */
   constructor(root, options) {
     this.root = root;
@@ -71,6 +72,7 @@ export class ChatPane {
       status: $("[data-chat-status]"),
       email: $("[data-chat-email]"),
       question: $("[data-chat-question]"),
+      transferButton: $('[data-action="transfer"]'),
       transcriptButton: $('[data-action="transcript"]'),
       endButton: $('[data-action="end"]'),
       closeButton: $('[data-action="close"]'),
@@ -102,6 +104,7 @@ export class ChatPane {
 
     const urls = chatEndpoints(this.options.chatApi, chat.id);
     view.urls = urls;
+    view.transferButton.addEventListener("click", () => this.options.onTransfer(this.chat, view.transferButton));
     view.transcriptButton.addEventListener("click", () => this.toggleTranscriptForm());
     $("[data-transcript-cancel]").addEventListener("click", () => this.toggleTranscriptForm(false));
     view.transcriptForm.addEventListener("submit", (event) => this.sendTranscript(event));
@@ -164,6 +167,7 @@ export class ChatPane {
     if (ended) view.canned.close(false);
     view.endedNote.hidden = !ended;
     view.endButton.hidden = ended;
+    view.transferButton.hidden = ended;
     view.closeButton.hidden = !ended;
     view.closeButton.disabled = !chat.has_interaction;
     view.closeButton.title = chat.has_interaction ? "" : "Save the Reference Analytics first";

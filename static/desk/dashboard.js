@@ -1,14 +1,22 @@
 // The operator dashboard (/desk/): speaks the protocol of docs/protocol.md over one
 // reconnecting websocket, keeps the lists and the open chat in step with it, and raises the
-// alerts of a new waiting chat.
+// alerts of a new waiting chat. Transfers, internal chat, shifts and supervision live in their
+// own modules; this file routes the socket's frames to them.
 
 import { Announcer, Chime, DesktopNotifications } from "./alerts.js";
 import { refreshWaitingTimes, renderDepartments, renderMyChats, renderWaiting } from "./chat-lists.js";
 import { ChatPane } from "./chat-pane.js";
-import { chatEndpoints, postJson } from "./desk-api.js";
+import { chatEndpoints, deskEndpoints, postJson } from "./desk-api.js";
 import { DeskState } from "./desk-state.js";
+import { DutyBoard } from "./duty.js";
+import { InternalChat } from "./internal-chat.js";
 import { firstLine } from "./message-text.js";
+import { OperatorDirectory } from "./operators.js";
 import { ReconnectingSocket } from "./socket.js";
+import { AllChats } from "./supervisor.js";
+import { TransferDialog } from "./transfer-dialog.js";
+import { TransferRequests } from "./transfer-requests.js";
+import { SentTransfers } from "./transfer-status.js";
 
 const root = document.getElementById("desk");
 const $ = (selector) => root.querySelector(selector);
@@ -16,6 +24,8 @@ const config = {
   socketUrl: `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${root.dataset.socketPath}`,
   heartbeatSeconds: Number(root.dataset.heartbeatSeconds) || 20,
   chatApi: root.dataset.chatApi,
+  deskApi: root.dataset.deskApi,
+  operatorsUrl: root.dataset.operatorsUrl,
   interactionUrl: root.dataset.interactionUrl,
   loginUrl: root.dataset.loginUrl,
 };
@@ -30,6 +40,7 @@ const ui = {
   myCount: $("[data-my-count]"),
   departments: $("[data-department-list]"),
   availability: $("[data-my-status]"),
+  requests: $("[data-request-list]"),
 };
 const baseTitle = document.title;
 
@@ -49,8 +60,57 @@ const pane = new ChatPane($("[data-chat-pane]"), {
     }
   },
   onClosed: (chatId) => forgetChat(chatId, "Chat closed. Claim a waiting chat, or choose one of your chats."),
+  onTransfer: (chat, button) => transferDialog.open(chat, button),
 });
 let snapshots = 0;
+
+const endpoints = deskEndpoints(config.deskApi);
+const directory = new OperatorDirectory(config, () => state.myChats().filter((c) => c.status === "active").map((c) => c.id));
+const sentTransfers = new SentTransfers($("[data-transfer-pending]"), $("[data-transfer-outcome]"));
+const transferDialog = new TransferDialog($("[data-transfer-dialog]"), {
+  chatApi: config.chatApi,
+  onSent: (chat, target, answer) => sentTransfers.sent(chat, target, answer),
+});
+// Chats I accepted by transfer: open them once chat.assigned brings them, whichever comes first.
+const openWhenAssigned = new Set();
+const transferRequests = new TransferRequests(
+  {
+    section: $("[data-transfer-requests]"),
+    list: $("[data-request-list]"),
+    count: $("[data-request-count]"),
+    status: $("[data-request-status]"),
+  },
+  {
+    endpoints,
+    onArrived: (transfer) => {
+      const text = `${transfer.from || "Another operator"} wants to transfer a chat to you`;
+      raiseAlert(text, `${transfer.chat.patron_name || "Patron"}: ${firstLine(transfer.chat.question)}`, () =>
+        ui.requests.querySelector("button")?.focus(),
+      );
+    },
+    onAccepted: (chatId) => {
+      if (state.chats.has(chatId)) openChat(chatId);
+      else openWhenAssigned.add(chatId);
+    },
+  },
+);
+const internalChat = new InternalChat(root, {
+  endpoints,
+  directory,
+  me: () => state.me,
+  announce: (text) => announcer.say(text),
+  onIncoming: (message) => raiseAlert(`New internal message from ${message.author || "a colleague"}`, firstLine(message.body)),
+  onPanelToggled: (open) => root.classList.toggle("has-internal", open),
+});
+const duty = new DutyBoard(root, {
+  dutyUrl: endpoints.duty,
+  chatApi: config.chatApi,
+  activeChats: () => state.myChats().filter((chat) => chat.status === "active"),
+  selectedChat: () => (pane.chatId ? state.chats.get(pane.chatId) : null),
+  onSent: (chat, target, answer) => sentTransfers.sent(chat, target, answer),
+  announce: (text) => announcer.say(text),
+});
+const allChats = new AllChats(root, { url: endpoints.activeChats, chatApi: config.chatApi, directory });
 
 const socket = new ReconnectingSocket(
   config.socketUrl,
@@ -78,6 +138,12 @@ function renderMine() {
   const chats = state.myChats();
   renderMyChats(ui.myList, ui.myEmpty, chats, { openId: pane.chatId, unread: state.unread, onOpen: openChat });
   ui.myCount.textContent = String(chats.length);
+  duty.showHandover(duty.handover);
+}
+
+function showDepartments(departments) {
+  state.departments = departments;
+  renderDepartments(ui.departments, departments, (departmentId) => internalChat.openWith({ department: departmentId }));
 }
 
 function showBanner(text, tone, withSignIn = false) {
@@ -106,6 +172,7 @@ function openChat(chatId) {
 }
 
 function forgetChat(chatId, paneText) {
+  transferDialog.chatGone(chatId);
   state.removeChat(chatId);
   if (pane.chatId === chatId) pane.clear(paneText);
   renderMine();
@@ -122,9 +189,8 @@ const handlers = {
     socket.setHeartbeat(frame.heartbeat_seconds || config.heartbeatSeconds);
     const arrived = state.replaceQueue(frame.queue);
     state.replaceChats(frame.chats);
-    state.departments = frame.departments;
     renderQueue();
-    renderDepartments(ui.departments, frame.departments);
+    showDepartments(frame.departments);
     if (pane.chatId && !state.chats.has(pane.chatId)) pane.clear("That chat was closed while the dashboard was away.");
     else if (pane.chatId) pane.update(state.chats.get(pane.chatId));
     else if (snapshots === 1 && state.chats.size) openChat(state.myChats()[0].id);
@@ -132,16 +198,21 @@ const handlers = {
     // The socket was away (or just started): fetch what each of my chats said meanwhile.
     for (const chat of state.chats.values()) socket.send({ type: "sync", chat: chat.id, after: state.lastMessageId(chat.id) });
     if (snapshots > 1 && arrived.length) alertNewChat(arrived[arrived.length - 1]);
+    // Internal messages are not replayed on the socket: the list's unread counts catch up instead.
+    internalChat.refresh();
+    allChats.soon();
   },
 
   "queue.added"(frame) {
     if (!state.addToQueue(frame.chat)) return;
     renderQueue();
     alertNewChat(frame.chat);
+    allChats.soon();
   },
 
   "queue.removed"(frame) {
     if (state.removeFromQueue(frame.chat)) renderQueue();
+    allChats.soon();
   },
 
   "chat.assigned"(frame) {
@@ -152,9 +223,10 @@ const handlers = {
     // The server joined this socket to the chat's group before sending this, so a sync now
     // leaves no gap between the stored messages and the live ones.
     socket.send({ type: "sync", chat: chat.id, after: state.lastMessageId(chat.id) });
-    if (isNew && !pane.chatId) openChat(chat.id);
+    if (openWhenAssigned.delete(chat.id) || (isNew && !pane.chatId)) openChat(chat.id);
     else pane.update(chat);
     renderMine();
+    allChats.soon();
   },
 
   "chat.closed"(frame) {
@@ -166,6 +238,24 @@ const handlers = {
     if (!chat) return;
     announcer.say(`The chat with ${chat.patron_name || "the patron"} was transferred to ${frame.to}.`);
     forgetChat(frame.chat, `That chat was transferred to ${frame.to}.`);
+    allChats.soon();
+  },
+
+  "transfer.requested"(frame) {
+    transferRequests.requested(frame.transfer);
+  },
+
+  /** Sent to both sides; a request card I hold is mine to answer, anything else I sent. */
+  "transfer.answered"(frame) {
+    const transfer = frame.transfer;
+    if (transferRequests.has(transfer.id)) transferRequests.answered(transfer);
+    else if (transfer.status === "pending" || sentTransfers.isMine(transfer.id) || transfer.from === state.me?.name) {
+      sentTransfers.answered(transfer);
+    }
+  },
+
+  "internal.message"(frame) {
+    internalChat.received(frame);
   },
 
   status(frame) {
@@ -195,8 +285,7 @@ const handlers = {
   },
 
   presence(frame) {
-    state.departments = frame.departments;
-    renderDepartments(ui.departments, frame.departments);
+    showDepartments(frame.departments);
   },
 
   error(frame) {
@@ -214,12 +303,17 @@ function handleFrame(frame) {
 
 function alertNewChat(chat) {
   const department = chat.department.name;
-  chime.play();
-  announcer.say(`New chat waiting in ${department}`);
-  notifications.notify(`New chat waiting in ${department}`, `${chat.patron_name || "Patron"}: ${firstLine(chat.question)}`, () => {
+  raiseAlert(`New chat waiting in ${department}`, `${chat.patron_name || "Patron"}: ${firstLine(chat.question)}`, () => {
     const claimButton = ui.waitingList.querySelector(`[data-key="${CSS.escape(chat.id)}"] button`);
     if (claimButton) claimButton.focus();
   });
+}
+
+/** The one way the desk asks for attention: the chime, an announcement, a desktop notification. */
+function raiseAlert(title, body, onClick) {
+  chime.play();
+  announcer.say(title);
+  notifications.notify(title, body, onClick);
 }
 
 // --- Operator actions ----------------------------------------------------------------------
@@ -276,3 +370,5 @@ setInterval(() => refreshWaitingTimes(ui.waitingList), 15000);
 renderQueue();
 renderMine();
 socket.connect();
+duty.start();
+allChats.start();

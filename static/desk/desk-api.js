@@ -63,5 +63,23 @@ export function chatEndpoints(base, chatId) {
     end: `${root}end`,
     close: `${root}close`,
     transcript: `${root}transcript`,
+    transferTargets: `${root}transfer-targets`,
+    transfer: `${root}transfer`,
+    reassign: `${root}reassign`,
+  };
+}
+
+/** The URLs of transfers, internal chat, duty and supervision, from the API's base path. */
+export function deskEndpoints(base) {
+  const id = (value) => encodeURIComponent(value);
+  return {
+    accept: (transferId) => `${base}transfers/${id(transferId)}/accept`,
+    decline: (transferId) => `${base}transfers/${id(transferId)}/decline`,
+    internal: `${base}internal`,
+    openInternal: `${base}internal/open`,
+    internalMessages: (conversationId) => `${base}internal/${id(conversationId)}/messages`,
+    internalRead: (conversationId) => `${base}internal/${id(conversationId)}/read`,
+    duty: `${base}duty`,
+    activeChats: `${base}active-chats`,
   };
 }

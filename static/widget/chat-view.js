@@ -74,6 +74,9 @@ export function initChatView({ show, onLeave }) {
     const was = status;
     status = frame.status;
     if (status === "waiting") {
+      // Back in a line after a transfer to a department: the old place is meaningless until
+      // the queue frame that follows says the new one.
+      if (was === "active") position = null;
       showWaiting();
     } else if (status === "active") {
       const operator = frame.operator || "a librarian";
