@@ -1,7 +1,8 @@
 """Which web origins may talk to the widget API and websockets.
 
 The widget runs in an iframe served from the desk's own origin, so its requests carry the
-desk's origin; the library sites in WIDGET_ALLOWED_ORIGINS may also call the API directly.
+desk's origin. Requests and sockets from the library sites in WIDGET_ALLOWED_ORIGINS are
+accepted too (no CORS headers are sent, so their scripts cannot read API answers).
 Anything else (a hostile page opening a socket with a patron's token) is refused.
 """
 

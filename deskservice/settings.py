@@ -179,6 +179,13 @@ DESK_PRESENCE_TIMEOUT_SECONDS = env.int("DESK_PRESENCE_TIMEOUT_SECONDS", default
 DESK_HEARTBEAT_SECONDS = env.int("DESK_HEARTBEAT_SECONDS", default=20)
 # A patron socket that has not authenticated within this many seconds is closed.
 DESK_WS_AUTH_TIMEOUT_SECONDS = env.float("DESK_WS_AUTH_TIMEOUT_SECONDS", default=5)
+# Tickets by email. Inbound mail is posted with "Authorization: Bearer <secret>" (empty: endpoint off;
+# the ingest_email command works regardless). Replies come back to a plus address of DESK_TICKET_EMAIL.
+DESK_INBOUND_EMAIL_SECRET = env.str("DESK_INBOUND_EMAIL_SECRET", default="")
+DESK_TICKET_EMAIL = env.str("DESK_TICKET_EMAIL", default="")
+DESK_INBOUND_EMAIL_MAX_BYTES = env.int("DESK_INBOUND_EMAIL_MAX_BYTES", default=25 * 1024 * 1024)
+DESK_INBOUND_ATTACHMENT_MAX_BYTES = env.int("DESK_INBOUND_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+DESK_TICKET_MAIL_MAX_RETRIES = env.int("DESK_TICKET_MAIL_MAX_RETRIES", default=6)
 # A transfer to an operator not answered in this time stays with the sender, who is told.
 DESK_TRANSFER_TIMEOUT_SECONDS = env.int("DESK_TRANSFER_TIMEOUT_SECONDS", default=120)
 # What the patron hears on a transfer: "first_name" (the operator's) or "department".

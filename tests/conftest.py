@@ -52,4 +52,9 @@ def browser():
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield chromium
+        # ORM calls made between browser steps open a connection in this thread; close it so
+        # the test database can be dropped at the end of the run.
+        from django.db import connections
+
+        connections.close_all()
         chromium.close()
