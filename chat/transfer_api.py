@@ -20,27 +20,37 @@ def _int(data, key):
     return value
 
 
-@operator_endpoint(["GET"])
-def transfer_targets(request, chat_id):
-    """Departments and operators, each with whether it can receive the chat and, if not, why."""
-    chat = _own_chat(request, chat_id)
-    online = {u.pk: u for u in online_operators().prefetch_related("departments")}
+def _operators_for(me) -> list[dict]:
+    """Every operator but `me`, with whether they are online, and why not when they are not."""
+    online = {u.pk for u in online_operators()}
     operators = []
     for user in User.objects.filter(is_active=True, departments__isnull=False).distinct().order_by("first_name"):
-        if user.pk == request.user.pk:
+        if user.pk == me.pk:
             continue
-        reason = "" if user.pk in online else "Offline"
-        if user.pk in online and user.availability == User.Availability.AWAY:
-            reason = ""  # Away operators still receive chats; the dashboard shows their status.
+        # Away operators still receive chats; the dashboard shows their status.
         operators.append(
             {
                 "id": user.pk,
                 "name": user.get_full_name() or user.display_name,
                 "online": user.pk in online,
                 "availability": user.availability if user.pk in online else "offline",
-                "unavailable_reason": reason,
+                "unavailable_reason": "" if user.pk in online else "Offline",
             }
         )
+    return operators
+
+
+@operator_endpoint(["GET"])
+def operators(request):
+    """Operators and whether they are online: for New internal chat and Reassign."""
+    return JsonResponse({"operators": _operators_for(request.user)})
+
+
+@operator_endpoint(["GET"])
+def transfer_targets(request, chat_id):
+    """Departments and operators, each with whether it can receive the chat and, if not, why."""
+    chat = _own_chat(request, chat_id)
+    operators = _operators_for(request.user)
     departments = [
         {**d, "unavailable_reason": "" if d["online"] else "Nobody online", "current": d["id"] == chat.department_id}
         for d in department_presence()

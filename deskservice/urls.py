@@ -33,6 +33,7 @@ desk = [
     path("api/internal/<int:conversation_id>/messages", transfer_api.internal_messages, name="internal_messages"),
     path("api/internal/<int:conversation_id>/read", transfer_api.internal_read, name="internal_read"),
     path("api/duty", transfer_api.duty, name="duty"),
+    path("api/operators", transfer_api.operators, name="operators"),
     path("api/active-chats", transfer_api.active_chats, name="active_chats"),
 ]
 

@@ -43,7 +43,8 @@ def test_it_plays_the_live_chat_loop_from_widget_to_close_chat(live_stack, brows
     # No "Virtual" location, so nothing pre-fills it and the form must insist on one.
     location = Location.objects.create(name="Reference desk")
     CannedMessage.objects.create(
-        department=alice.departments.get(), title="Research & Instruction welcome",
+        department=alice.departments.get(),
+        title="Research & Instruction welcome",
         body="Hi {patron_name}, this is {operator_name} from {department}.",
     )
     CannedMessage.objects.create(title="Goodbye", body="Thanks for chatting with the library!")
@@ -88,6 +89,11 @@ def test_it_plays_the_live_chat_loop_from_widget_to_close_chat(live_stack, brows
     expect(widget.get_by_text(re.compile("chatting with Alice"))).to_be_visible()
     chat = Chat.objects.get()
     assert chat.operator == alice and chat.status == Chat.Status.ACTIVE
+
+    # Create Ticket (the manual's alternative when nobody can take a transfer) opens the ticket form.
+    expect(alice_page.get_by_role("link", name="Create Ticket")).to_have_attribute(
+        "href", f"/tickets/new/?chat={chat.pk}"
+    )
 
     # 5. The welcome from Canned Messages, with the patron's and operator's names filled in.
     alice_page.get_by_role("button", name="Canned Messages").click()

@@ -155,3 +155,18 @@ def test_it_lets_a_supervisor_reassign_and_refuses_an_operator(active_chat, alic
     chat = transfers.reassign_chat(chat=active_chat, supervisor=sam, to_operator=bob_online)
     assert chat.operator == bob_online
     assert ChatEvent.objects.filter(chat=chat, kind=ChatEvent.Kind.REASSIGNED, actor=sam).exists()
+
+
+def test_it_lists_operators_online_without_needing_a_chat(client, alice, bob_online, carmen):
+    client.force_login(alice)
+    response = client.get("/desk/api/operators")
+    assert response.status_code == 200
+    rows = {row["name"]: row for row in response.json()["operators"]}
+    assert "Alice" not in rows
+    assert rows["Bob"]["online"] is True and rows["Bob"]["unavailable_reason"] == ""
+    assert rows["Carmen"]["online"] is False and rows["Carmen"]["unavailable_reason"] == "Offline"
+
+
+def test_it_refuses_the_operators_list_to_non_operators(client, stranger):
+    client.force_login(stranger)
+    assert client.get("/desk/api/operators").status_code == 403

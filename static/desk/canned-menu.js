@@ -14,6 +14,7 @@ export class CannedMenu {
     this.menu = menu;
     this.actions = actions;
     this.items = null;
+    this.loading = false;
     menuCount += 1;
     this.menu.id = `canned-menu-${menuCount}`;
     button.setAttribute("aria-controls", this.menu.id);
@@ -30,8 +31,13 @@ export class CannedMenu {
   }
 
   async open(focusIndex) {
+    // A second Enter while the list is still loading would otherwise load it twice and open it twice.
+    if (this.loading) return;
     if (this.items === null) {
-      const { items, error } = await this.actions.load();
+      this.loading = true;
+      const { items, error } = await this.actions.load().finally(() => {
+        this.loading = false;
+      });
       if (error) {
         this.renderMessage(error);
       } else {

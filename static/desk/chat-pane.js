@@ -49,12 +49,21 @@ export class ChatPane {
 
   clear(text) {
     this.saveDraft();
+    // Removing the chat that holds the focus would drop a keyboard user on <body>; the note that
+    // replaces it takes the focus and says what happened. Close Chat disables itself while it
+    // waits, which has already sent the focus to <body>.
+    const active = document.activeElement;
+    const hadFocus = Boolean(this.view && (!active || active === document.body || this.view.article.contains(active)));
     this.root.querySelector("[data-chat]")?.remove();
     this.chat = null;
     this.view = null;
     this.emptyState.hidden = false;
     this.emptyState.querySelector("[data-pane-empty-text]").textContent =
       text || "Claim a waiting chat, or choose one of your chats, to start.";
+    if (hadFocus) {
+      this.emptyState.tabIndex = -1;
+      this.emptyState.focus();
+    }
   }
 
   focusComposer() {
@@ -74,6 +83,7 @@ export class ChatPane {
       question: $("[data-chat-question]"),
       transferButton: $('[data-action="transfer"]'),
       transcriptButton: $('[data-action="transcript"]'),
+      ticketLink: $('[data-action="ticket"]'),
       endButton: $('[data-action="end"]'),
       closeButton: $('[data-action="close"]'),
       transcriptForm: $("[data-transcript-form]"),
@@ -159,6 +169,8 @@ export class ChatPane {
     view.email.textContent = chat.patron_email || "";
     view.email.hidden = !chat.patron_email;
     view.question.textContent = chat.question;
+    // Create Ticket opens the ticket form for this chat in its own window, during or after it.
+    view.ticketLink.href = `/tickets/new/?chat=${encodeURIComponent(chat.id)}`;
     if (!view.transcriptForm.hidden && !view.transcriptEmail.value) view.transcriptEmail.value = chat.patron_email || "";
 
     view.input.disabled = ended;
@@ -297,7 +309,10 @@ export class ChatPane {
 
   recorded(chatId, justSaved) {
     this.options.onChanged(chatId, { has_interaction: true });
-    if (justSaved && this.view && chatId === this.chatId) this.view.closeButton.focus();
+    if (!justSaved || !this.view || chatId !== this.chatId) return;
+    // An earlier "save the analytics first" sentence is no longer true.
+    this.view.error.textContent = "";
+    this.view.closeButton.focus();
   }
 
   async closeChat() {

@@ -319,8 +319,11 @@ function raiseAlert(title, body, onClick) {
 // --- Operator actions ----------------------------------------------------------------------
 
 async function claim(chatId, button) {
+  // aria-disabled rather than disabled: a disabled button loses the keyboard focus, and the
+  // list can only hand the focus on to the next chat if the button still holds it.
+  if (button.getAttribute("aria-disabled") === "true") return;
   ui.claimError.textContent = "";
-  button.disabled = true;
+  button.setAttribute("aria-disabled", "true");
   // Read before awaiting: our own queue.removed may arrive before the HTTP answer does.
   const summary = state.queue.get(chatId);
   const answer = await postJson(chatEndpoints(config.chatApi, chatId).claim, undefined);
@@ -333,7 +336,7 @@ async function claim(chatId, button) {
     openChat(chatId);
     return;
   }
-  button.disabled = false;
+  button.removeAttribute("aria-disabled");
   ui.claimError.textContent = answer.error;
   if (answer.status === 409 || answer.status === 404) {
     state.removeFromQueue(chatId);

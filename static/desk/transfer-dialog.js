@@ -142,13 +142,14 @@ export class TransferDialog {
     this.submit.disabled = true;
     const answer = await postJson(chatEndpoints(this.options.chatApi, chat.id).transfer, body);
     this.submit.disabled = false;
-    if (this.chat !== chat) return;
-    if (!answer.ok) {
-      this.error.textContent = answer.error;
-      chosen.focus();
+    if (answer.ok) {
+      // The chat may already have left (a department transfer's event can beat this answer).
+      if (this.chat === chat) this.close();
+      this.options.onSent(chat, target, answer.data);
       return;
     }
-    this.close();
-    this.options.onSent(chat, target, answer.data);
+    if (this.chat !== chat) return;
+    this.error.textContent = answer.error;
+    chosen.focus();
   }
 }

@@ -59,12 +59,13 @@ export class SentTransfers {
     if (row) row.remove();
     this.pending.delete(transfer.id);
     const sentence = OUTCOMES[transfer.status];
-    if (sentence) this.outcome(sentence(targetName(transfer)));
+    if (sentence) this.outcome(sentence(targetName(transfer)), transfer.status === "accepted" ? "" : "warning");
   }
 
-  outcome(text) {
+  outcome(text, tone = "") {
     const row = document.createElement("p");
     row.className = "transfer-notice";
+    if (tone) row.dataset.tone = tone;
     const words = document.createElement("span");
     words.textContent = text;
     const dismiss = document.createElement("button");
