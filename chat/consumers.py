@@ -255,6 +255,13 @@ class DashboardConsumer(DeskJsonConsumer):
         groups += [realtime.chat_group(c.pk) for c in self._open_chats()]
         return groups
 
+    def _transfers_waiting_for_me(self):
+        from chat.models import Transfer
+
+        return Transfer.objects.filter(to_operator=self.user, status=Transfer.Status.PENDING).select_related(
+            "chat__department", "chat__operator", "from_operator", "to_operator", "to_department"
+        )
+
     def _snapshot(self):
         from chat.selectors import annotate_has_interaction
 
@@ -269,6 +276,7 @@ class DashboardConsumer(DeskJsonConsumer):
             "queue": [realtime.chat_summary(c) for c in waiting],
             "chats": [realtime.chat_summary(c) for c in annotate_has_interaction(self._open_chats())],
             "departments": department_presence(),
+            "transfers": [realtime.transfer_summary(t) for t in self._transfers_waiting_for_me()],
             "heartbeat_seconds": settings.DESK_HEARTBEAT_SECONDS,
         }
 

@@ -170,3 +170,41 @@ def test_it_lists_operators_online_without_needing_a_chat(client, alice, bob_onl
 def test_it_refuses_the_operators_list_to_non_operators(client, stranger):
     client.force_login(stranger)
     assert client.get("/desk/api/operators").status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_it_gives_a_reloaded_dashboard_the_transfers_waiting_for_it(departments, alice, bob):
+    from asgiref.sync import sync_to_async
+    from channels.testing import WebsocketCommunicator
+
+    from deskservice.asgi import application
+
+    def prepare():
+        bring_online(alice)
+        bring_online(bob)
+        chat, _ = services.start_chat(department=departments["research"], question="Reload me")
+        services.claim_chat(chat_id=chat.pk, operator=alice)
+        transfers.request_transfer(chat=Chat.objects.get(pk=chat.pk), from_operator=alice, to_operator=bob, note="GIS")
+        from django.test import Client
+
+        client = Client()
+        client.force_login(bob)
+        return client.cookies["sessionid"].value
+
+    session = await sync_to_async(prepare)()
+    communicator = WebsocketCommunicator(
+        application,
+        "/ws/desk/",
+        headers=[
+            (b"origin", b"http://127.0.0.1:8000"),
+            (b"host", b"127.0.0.1:8000"),
+            (b"cookie", f"sessionid={session}".encode()),
+        ],
+    )
+    connected, _ = await communicator.connect()
+    assert connected
+    snapshot = await communicator.receive_json_from(timeout=5)
+    assert snapshot["type"] == "snapshot"
+    assert [(t["from"], t["note"], t["status"]) for t in snapshot["transfers"]] == [("Alice", "GIS", "pending")]
+    await communicator.disconnect()

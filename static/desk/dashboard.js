@@ -201,6 +201,10 @@ const handlers = {
     // Internal messages are not replayed on the socket: the list's unread counts catch up instead.
     internalChat.refresh();
     allChats.soon();
+    // Requests still waiting for my answer come back after a reload or reconnect.
+    for (const transfer of frame.transfers || []) {
+      if (!transferRequests.has(transfer.id)) transferRequests.requested(transfer);
+    }
   },
 
   "queue.added"(frame) {
