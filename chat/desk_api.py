@@ -10,6 +10,7 @@ from django.http import JsonResponse
 from django.views.decorators.http import require_http_methods
 
 from chat import services
+from chat.api_errors import call_with_json_errors
 from chat.models import Chat
 from chat.selectors import canned_messages_for
 from deskservice.jsonapi import BadRequest, error_response, optional_str, parse_json_object
@@ -25,12 +26,7 @@ def operator_endpoint(methods):
                 return error_response("Sign in to use the desk.", 401)
             if not is_operator(request.user):
                 return error_response("Only operators of a department can do this.", 403)
-            try:
-                return view(request, *args, **kwargs)
-            except BadRequest as error:
-                return error_response(str(error), error.status, error.field)
-            except services.ChatError as error:
-                return error_response(str(error), error.status_code, error.field)
+            return call_with_json_errors(view, request, *args, **kwargs)
 
         return wrapper
 

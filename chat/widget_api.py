@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from chat import services
+from chat.api_errors import call_with_json_errors
 from chat.models import Chat, Message
 from deskservice.jsonapi import BadRequest, error_response, optional_str, parse_json_object
 from deskservice.models import Department
@@ -37,12 +38,7 @@ def widget_endpoint(methods):
             origin = request.headers.get("Origin")
             if origin and not origin_allowed(origin, host=request.get_host()):
                 return error_response("This site is not allowed to use the chat widget.", 403)
-            try:
-                return view(request, *args, **kwargs)
-            except BadRequest as error:
-                return error_response(str(error), error.status, error.field)
-            except services.ChatError as error:
-                return error_response(str(error), error.status_code, error.field)
+            return call_with_json_errors(view, request, *args, **kwargs)
 
         return wrapper
 
