@@ -14,6 +14,7 @@ import { firstLine } from "./message-text.js";
 import { OperatorDirectory } from "./operators.js";
 import { ReconnectingSocket } from "./socket.js";
 import { AllChats } from "./supervisor.js";
+import { TicketCounts } from "./ticket-counts.js";
 import { TransferDialog } from "./transfer-dialog.js";
 import { TransferRequests } from "./transfer-requests.js";
 import { SentTransfers } from "./transfer-status.js";
@@ -111,6 +112,7 @@ const duty = new DutyBoard(root, {
   announce: (text) => announcer.say(text),
 });
 const allChats = new AllChats(root, { url: endpoints.activeChats, chatApi: config.chatApi, directory });
+const ticketCounts = new TicketCounts($("[data-ticket-counts]"));
 
 const socket = new ReconnectingSocket(
   config.socketUrl,
@@ -200,6 +202,7 @@ const handlers = {
     if (snapshots > 1 && arrived.length) alertNewChat(arrived[arrived.length - 1]);
     // Internal messages are not replayed on the socket: the list's unread counts catch up instead.
     internalChat.refresh();
+    ticketCounts.refresh();
     allChats.soon();
     // Requests still waiting for my answer come back after a reload or reconnect.
     for (const transfer of frame.transfers || []) {
@@ -256,6 +259,10 @@ const handlers = {
     else if (transfer.status === "pending" || sentTransfers.isMine(transfer.id) || transfer.from === state.me?.name) {
       sentTransfers.answered(transfer);
     }
+  },
+
+  "tickets.counts"(frame) {
+    ticketCounts.show(frame);
   },
 
   "internal.message"(frame) {
