@@ -52,6 +52,8 @@ class Chat(models.Model):
     patron_email = models.EmailField(blank=True)
     page_url = models.URLField(max_length=500, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
+    # The patron's language (settings.LANGUAGES): their transcript email is written in it.
+    language = models.CharField(max_length=10, default="en")
     operator = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="chats"
     )

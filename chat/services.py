@@ -12,11 +12,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 from kombu.exceptions import OperationalError
 
 from chat.models import CannedMessage, Chat, ChatEvent, Message, TranscriptEmail, hash_token, new_token
 from deskservice import realtime
+from deskservice.languages import supported_language
 from deskservice.selectors import department_is_online
 
 PLACEHOLDER = re.compile(r"\{(patron_name|operator_name|department)\}")
@@ -56,7 +58,14 @@ class MailUnavailable(ChatError):
 
 
 def start_chat(
-    *, department, question: str, name: str = "", email: str = "", page_url: str = "", user_agent: str = ""
+    *,
+    department,
+    question: str,
+    name: str = "",
+    email: str = "",
+    page_url: str = "",
+    user_agent: str = "",
+    language: str = "",
 ) -> tuple[Chat, str]:
     """Queue a new chat in `department`; returns the chat and its token (shown once, stored hashed).
 
@@ -70,7 +79,8 @@ def start_chat(
         raise ChatError("That department does not take chats.", field="department")
     if not department_is_online(department):
         raise NobodyOnline(
-            f"Nobody in {department.name} is online right now. Leave your question and we will reply by email."
+            gettext("Nobody in %(department)s is online right now. Leave your question and we will reply by email.")
+            % {"department": department.name}
         )
     token = new_token()
     with transaction.atomic():
@@ -82,6 +92,7 @@ def start_chat(
             patron_email=email,
             page_url=_optional_text(page_url, limit=500),
             user_agent=_optional_text(user_agent, limit=300),
+            language=supported_language(language) or settings.LANGUAGE_CODE,
         )
         ChatEvent.objects.create(chat=chat, kind=ChatEvent.Kind.CREATED)
         realtime.publish(realtime.department_group(department.id), realtime.queue_added_event(chat))
@@ -142,7 +153,9 @@ def claim_chat(*, chat_id, operator) -> Chat:
             raise ChatConflict(f"{owner} has already claimed this chat.")
         chat.refresh_from_db()
         ChatEvent.objects.create(chat=chat, kind=ChatEvent.Kind.CLAIMED, actor=operator)
-        _system_message(chat, f"{operator.display_name} has joined the chat.")
+        _system_message(
+            chat, in_patron_language(chat, gettext_noop("%(name)s has joined the chat."), name=operator.display_name)
+        )
         realtime.publish(realtime.department_group(chat.department_id), realtime.queue_removed_event(chat, "claimed"))
         realtime.publish(
             realtime.operator_group(operator.id),
@@ -238,7 +251,12 @@ def end_chat(*, chat, ended_by: str, operator=None) -> Chat:
         cancel_pending_transfers(chat)
         ChatEvent.objects.create(chat=chat, kind=ChatEvent.Kind.ENDED, actor=operator, detail={"by": ended_by})
         who = {"patron": chat.patron_label, "operator": operator.display_name if operator else ""}.get(ended_by)
-        _system_message(chat, f"{who} ended the chat." if who else "The chat has ended.")
+        _system_message(
+            chat,
+            in_patron_language(chat, gettext_noop("%(name)s ended the chat."), name=who)
+            if who
+            else in_patron_language(chat, gettext_noop("The chat has ended.")),
+        )
         realtime.publish(realtime.chat_group(chat.pk), realtime.status_event(chat))
         if was_waiting:
             realtime.publish(realtime.department_group(chat.department_id), realtime.queue_removed_event(chat, "left"))
@@ -308,6 +326,13 @@ def post_system_message(*, chat, body: str) -> Message:
     """A note from the desk itself in the chat (joined, ended, a ticket was created...), broadcast on commit."""
     with transaction.atomic():
         return _system_message(chat, body)
+
+
+def in_patron_language(chat, text: str, **values) -> str:
+    """`text` (marked with gettext_noop) in the chat's language: what the desk says in a chat
+    is stored once, as the patron read it, and the transcript shows the same words."""
+    with translation.override(chat.language):
+        return gettext(text) % values
 
 
 def _system_message(chat, body: str) -> Message:

@@ -2,7 +2,9 @@
 
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from chat.models import Message
 from deskservice.realtime import message_sender_name
@@ -25,11 +27,16 @@ def transcript_lines(chat) -> list[dict]:
 
 
 def build_transcript_email(chat, to_email: str) -> EmailMultiAlternatives:
-    context = {"chat": chat, "lines": transcript_lines(chat), "started": timezone.localtime(chat.created_at)}
-    # Templates autoescape every patron- and operator-written string; nothing becomes markup.
-    text = render_to_string("chat/email/transcript.txt", context)
-    html = render_to_string("chat/email/transcript.html", context)
-    subject = f"Your chat with {chat.department.name} on {context['started']:%B %-d, %Y}"
+    """The transcript in the patron's language (the one they chatted in)."""
+    with translation.override(chat.language):
+        context = {"chat": chat, "lines": transcript_lines(chat), "started": timezone.localtime(chat.created_at)}
+        # Templates autoescape every patron- and operator-written string; nothing becomes markup.
+        text = render_to_string("chat/email/transcript.txt", context)
+        html = render_to_string("chat/email/transcript.html", context)
+        subject = _("Your chat with %(department)s on %(date)s") % {
+            "department": chat.department.name,
+            "date": date_format(context["started"], "DATE_FORMAT"),
+        }
     message = EmailMultiAlternatives(subject=subject, body=text, to=[to_email])
     message.attach_alternative(html, "text/html")
     return message

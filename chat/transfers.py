@@ -11,9 +11,10 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from chat.models import Chat, ChatEvent, Transfer
-from chat.services import ChatConflict, ChatError, NotAllowed, _require_owner, _system_message
+from chat.services import ChatConflict, ChatError, NotAllowed, _require_owner, _system_message, in_patron_language
 from deskservice import realtime
 from deskservice.selectors import department_is_online, is_operator_online
 
@@ -72,7 +73,14 @@ def _move_to_department(chat, from_operator, department, note) -> Transfer:
         locked.status, locked.operator, locked.department = Chat.Status.WAITING, None, department
         locked.save(update_fields=["status", "operator", "department"])
         _record_transfer(locked, transfer, from_operator)
-        _system_message(locked, f"You are being transferred to {department.name}. Someone will be with you shortly.")
+        _system_message(
+            locked,
+            in_patron_language(
+                locked,
+                gettext_noop("You are being transferred to %(name)s. Someone will be with you shortly."),
+                name=department.name,
+            ),
+        )
         realtime.publish(
             realtime.operator_group(from_operator.pk), realtime.chat_transferred_event(locked, department.name)
         )
@@ -95,7 +103,12 @@ def accept_transfer(*, transfer_id, operator) -> Chat:
         chat.operator = operator
         chat.save(update_fields=["operator"])
         _record_transfer(chat, transfer, transfer.from_operator)
-        _system_message(chat, f"You are being transferred to {_announced_name(operator, chat)}.")
+        _system_message(
+            chat,
+            in_patron_language(
+                chat, gettext_noop("You are being transferred to %(name)s."), name=_announced_name(operator, chat)
+            ),
+        )
         previous = transfer.from_operator
         realtime.publish(
             realtime.operator_group(previous.pk), realtime.chat_transferred_event(chat, operator.display_name)
@@ -167,7 +180,14 @@ def reassign_chat(*, chat, supervisor, to_operator) -> Chat:
             actor=supervisor,
             detail={"from": previous_id, "to": to_operator.pk},
         )
-        _system_message(locked, f"You are being transferred to {_announced_name(to_operator, locked)}.")
+        _system_message(
+            locked,
+            in_patron_language(
+                locked,
+                gettext_noop("You are being transferred to %(name)s."),
+                name=_announced_name(to_operator, locked),
+            ),
+        )
         if previous_id:
             realtime.publish(
                 realtime.operator_group(previous_id), realtime.chat_transferred_event(locked, to_operator.display_name)

@@ -10,6 +10,7 @@ import uuid
 
 from django.conf import settings
 from django.http import JsonResponse
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -17,6 +18,7 @@ from chat import services
 from chat.api_errors import call_with_json_errors
 from chat.models import Chat, Message
 from deskservice.jsonapi import BadRequest, error_response, optional_str, parse_json_object
+from deskservice.languages import request_language
 from deskservice.models import Department
 from deskservice.origins import origin_allowed
 from deskservice.ratelimit import client_ip, hit
@@ -24,7 +26,8 @@ from deskservice.selectors import department_presence
 
 logger = logging.getLogger(__name__)
 
-NOT_FOUND = "No chat was found for that id and token."
+# Lazy: sentences patrons read are translated when sent, in the request's language.
+NOT_FOUND = gettext_lazy("No chat was found for that id and token.")
 
 
 def widget_endpoint(methods):
@@ -37,7 +40,7 @@ def widget_endpoint(methods):
         def wrapper(request, *args, **kwargs):
             origin = request.headers.get("Origin")
             if origin and not origin_allowed(origin, host=request.get_host()):
-                return error_response("This site is not allowed to use the chat widget.", 403)
+                return error_response(gettext("This site is not allowed to use the chat widget."), 403)
             return call_with_json_errors(view, request, *args, **kwargs)
 
         return wrapper
@@ -64,7 +67,7 @@ def _rate_limited(request, scope: str, limit: int) -> bool:
 
 
 def _too_many():
-    return error_response("You are sending too many requests. Please wait a minute and try again.", 429)
+    return error_response(gettext("You are sending too many requests. Please wait a minute and try again."), 429)
 
 
 def message_json(message) -> dict:
@@ -95,7 +98,7 @@ def start_chat(request):
     slug = optional_str(data, "department", limit=50)
     department = Department.objects.filter(slug=slug, active=True).first() if slug else None
     if department is None:
-        raise BadRequest("Choose one of the library's departments.", field="department")
+        raise BadRequest(gettext("Choose one of the library's departments."), field="department")
     chat, token = services.start_chat(
         department=department,
         question=data.get("question"),
@@ -103,6 +106,7 @@ def start_chat(request):
         email=optional_str(data, "email", limit=254),
         page_url=optional_str(data, "page_url", limit=500),
         user_agent=request.headers.get("User-Agent", ""),
+        language=request_language(request),
     )
     return JsonResponse(
         {

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 
 from chat import desk_api, transfer_api, widget_api
 from deskservice import health, views
@@ -40,6 +41,8 @@ desk = [
 urlpatterns = [
     path("", views.demo_library_page, name="demo"),
     path("widget/", views.widget_frame, name="widget"),
+    # The widget's words for its JavaScript, in the language its `lang` parameter asks for.
+    path("widget/i18n.js", JavaScriptCatalog.as_view(), name="widget-i18n"),
     path("healthz", health.healthz, name="healthz"),
     path("api/widget/v1/", include((widget_v1, "widget_api"))),
     path("desk/", include((desk, "desk"))),

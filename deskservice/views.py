@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.views.decorators.clickjacking import xframe_options_exempt
 
+from deskservice.languages import request_language
 from deskservice.origins import frame_ancestors
 from deskservice.selectors import is_operator
 
@@ -15,10 +16,24 @@ def demo_library_page(request):
     return render(request, "demo/library.html")
 
 
+def other_languages(request) -> list[dict]:
+    """Links that reload the widget in each other language, keeping department and full-page."""
+    current = request_language(request)
+    links = []
+    for code, name in settings.LANGUAGES:
+        if code == current:
+            continue
+        query = request.GET.copy()
+        query["lang"] = code
+        links.append({"code": code, "name": name, "query": query.urlencode()})
+    return links
+
+
 @xframe_options_exempt
 def widget_frame(request):
     """The widget's iframe. Only the library sites in WIDGET_ALLOWED_ORIGINS may frame it."""
-    response = render(request, "widget/widget.html", {"full_page": request.GET.get("full") == "1"})
+    context = {"full_page": request.GET.get("full") == "1", "other_languages": other_languages(request)}
+    response = render(request, "widget/widget.html", context)
     response._csp_replace = {"frame-ancestors": frame_ancestors().split()}
     return response
 

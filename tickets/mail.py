@@ -12,6 +12,7 @@ from email.utils import formataddr, make_msgid, parseaddr
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from tickets.models import OutgoingEmail, TicketMessage
 
@@ -68,11 +69,14 @@ def build_email(outgoing: OutgoingEmail) -> EmailMultiAlternatives:
         OutgoingEmail.Kind.REPLY: _reply,
         OutgoingEmail.Kind.REFERRAL: _referral,
     }[outgoing.kind]
-    subject, template, context, to_name, headers = build(outgoing)
-    context = {**context, "ticket": ticket, "desk_name": desk_name()}
-    # Templates autoescape what patrons and operators wrote; the .txt ones turn it off on purpose.
-    text = render_to_string(f"tickets/email/{template}.txt", context)
-    html = render_to_string(f"tickets/email/{template}.html", context)
+    # Patrons read the desk's mail in their language; a referral goes to staff in the desk's.
+    language = settings.LANGUAGE_CODE if outgoing.kind == OutgoingEmail.Kind.REFERRAL else ticket.language
+    with translation.override(language):
+        subject, template, context, to_name, headers = build(outgoing)
+        context = {**context, "ticket": ticket, "desk_name": desk_name()}
+        # Templates autoescape what patrons and operators wrote; the .txt ones turn it off on purpose.
+        text = render_to_string(f"tickets/email/{template}.txt", context)
+        html = render_to_string(f"tickets/email/{template}.html", context)
     reply_to = reply_address(ticket)
     message = EmailMultiAlternatives(
         subject=one_line(subject, 250),

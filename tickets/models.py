@@ -113,6 +113,8 @@ class Ticket(models.Model):
     patron_name = models.CharField(max_length=100, blank=True)
     patron_email = models.EmailField()
     patron_phone = models.CharField(max_length=30, blank=True)
+    # The patron's language (settings.LANGUAGES): the desk's emails to them are written in it.
+    language = models.CharField(max_length=10, default="en")
     chat = models.ForeignKey("chat.Chat", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets")
     external_team = models.ForeignKey(
         ExternalTeam, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"

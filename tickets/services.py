@@ -8,11 +8,13 @@ parse, authorise and call them; they turn a TicketError into a clear message.
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from deskservice.languages import supported_language
 from deskservice.selectors import is_operator
 from tickets import events, selectors
 from tickets.attachments import store_attachment
@@ -79,6 +81,7 @@ def create_ticket(
     acknowledge: bool | None = None,
     source_message_id: str = "",
     files: list[IncomingFile] = (),
+    language: str = "",
 ) -> Ticket:
     """Open a ticket for follow-up by email. The email address is required and validated.
 
@@ -105,6 +108,7 @@ def create_ticket(
             assignee=assignee,
             note=note,
             source_message_id=source_message_id,
+            language=language,
         )
         for file in files:
             store_attachment(ticket=ticket, filename=file.filename, content_type=file.content_type, data=file.data)
@@ -168,7 +172,20 @@ def create_ticket_from_chat(
 
 
 def _open_ticket(
-    *, queue, source, subject, question, name, email, phone, operator, assignee, note, chat=None, source_message_id=""
+    *,
+    queue,
+    source,
+    subject,
+    question,
+    name,
+    email,
+    phone,
+    operator,
+    assignee,
+    note,
+    chat=None,
+    source_message_id="",
+    language="",
 ) -> Ticket:
     if assignee is not None:
         _require_assignable(assignee)
@@ -184,6 +201,7 @@ def _open_ticket(
         assignee=assignee,
         chat=chat,
         source_message_id=source_message_id[:255],
+        language=supported_language(language) or (chat.language if chat else settings.LANGUAGE_CODE),
     )
     _record(ticket, operator, TicketChange.Field.CREATED, "", ticket.get_source_display())
     if assignee is not None:

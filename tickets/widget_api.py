@@ -2,9 +2,11 @@
 
 from django.conf import settings
 from django.http import JsonResponse
+from django.utils.translation import gettext
 
 from chat.widget_api import widget_endpoint
 from deskservice.jsonapi import BadRequest, error_response, optional_str, parse_json_object
+from deskservice.languages import request_language
 from deskservice.models import Department
 from deskservice.ratelimit import client_ip, hit
 from tickets import services
@@ -14,14 +16,14 @@ from tickets.models import Ticket
 @widget_endpoint(["POST"])
 def create_ticket(request):
     if not hit("widget_ticket", client_ip(request), limit=settings.DESK_RATE_LIMIT_CHATS_PER_MINUTE):
-        return error_response("You are sending too many requests. Please wait a minute and try again.", 429)
+        return error_response(gettext("You are sending too many requests. Please wait a minute and try again."), 429)
     data = parse_json_object(request)
     slug = optional_str(data, "department", limit=50)
     department = None
     if slug:
         department = Department.objects.filter(slug=slug, active=True).first()
         if department is None:
-            raise BadRequest("Choose one of the library's departments.", field="department")
+            raise BadRequest(gettext("Choose one of the library's departments."), field="department")
     try:
         ticket = services.create_ticket(
             question=data.get("question"),
@@ -29,6 +31,7 @@ def create_ticket(request):
             name=optional_str(data, "name", limit=100),
             department=department,
             source=Ticket.Source.WIDGET,
+            language=request_language(request),
         )
     except services.TicketError as error:
         return error_response(str(error), 400, error.field)

@@ -9,6 +9,7 @@ import { tellHost } from "./host-frame.js";
 import { MessageLog } from "./message-log.js";
 import { PatronSocket } from "./patron-socket.js";
 import { api } from "./widget-api.js";
+import { format, gettext } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const TYPING_SHOWN_MS = 4000;
@@ -36,13 +37,17 @@ export function initChatView({ show, onLeave }) {
 
   function showWaiting() {
     setStatus(
-      position ? `Waiting for a librarian… You are number ${position} in line.` : "Waiting for a librarian…",
+      position
+        ? format(gettext("Waiting for a librarian… You are number %(position)s in line."), { position })
+        : gettext("Waiting for a librarian…"),
     );
-    $("tagline").textContent = "Waiting for a librarian";
+    $("tagline").textContent = gettext("Waiting for a librarian");
   }
 
   function showTyping(name) {
-    $("typing").textContent = `${name || "The librarian"} is typing…`;
+    $("typing").textContent = name
+      ? format(gettext("%(name)s is typing…"), { name })
+      : gettext("The librarian is typing…");
     clearTimeout(typingTimer);
     typingTimer = setTimeout(() => ($("typing").textContent = ""), TYPING_SHOWN_MS);
   }
@@ -80,8 +85,8 @@ export function initChatView({ show, onLeave }) {
       showWaiting();
     } else if (status === "active") {
       const operator = frame.operator || "a librarian";
-      setStatus(`You are chatting with ${operator}.`);
-      $("tagline").textContent = `Chatting with ${operator}`;
+      setStatus(format(gettext("You are chatting with %(operator)s."), { operator }));
+      $("tagline").textContent = format(gettext("Chatting with %(operator)s"), { operator });
     } else if (status === "ended") {
       ended({ focus: live && was !== "ended" && was !== null });
     }
@@ -94,10 +99,10 @@ export function initChatView({ show, onLeave }) {
     stopTyping();
     setStatus("");
     $("connection").hidden = true;
-    $("tagline").textContent = "Chat ended";
+    $("tagline").textContent = gettext("Chat ended");
     $("end-chat").hidden = true;
     $("compose-body").disabled = true;
-    $("compose-body").placeholder = "The chat has ended.";
+    $("compose-body").placeholder = gettext("The chat has ended.");
     $("compose").querySelector("button").disabled = true;
     $("compose-hint").hidden = true;
     panel.show(chat);
@@ -129,7 +134,7 @@ export function initChatView({ show, onLeave }) {
 
   function showError(text) {
     errors.clear();
-    errors.show(text || "That did not work. Please try again.");
+    errors.show(text || gettext("That did not work. Please try again."));
   }
 
   function connect() {
@@ -140,10 +145,10 @@ export function initChatView({ show, onLeave }) {
         $("connection").hidden = true;
       },
       onDown: () => {
-        $("connection").textContent = "Reconnecting…";
+        $("connection").textContent = gettext("Reconnecting…");
         $("connection").hidden = false;
       },
-      onGone: () => leave("That chat is no longer available. You can start a new one."),
+      onGone: () => leave(gettext("That chat is no longer available. You can start a new one.")),
     });
     socket.connect();
   }
@@ -209,7 +214,7 @@ export function initChatView({ show, onLeave }) {
     $("end-chat").hidden = false;
     $("compose").reset();
     $("compose-body").disabled = false;
-    $("compose-body").placeholder = "Type your message…";
+    $("compose-body").placeholder = gettext("Type your message…");
     $("compose").querySelector("button").disabled = false;
     $("compose-hint").hidden = false;
   }
@@ -237,12 +242,14 @@ export function initChatView({ show, onLeave }) {
       chat.lastId = 0;
       position = saved.position || null;
       remember();
-      $("chat-title").textContent = chat.department ? `Chat with ${chat.department}` : "Your chat";
+      $("chat-title").textContent = chat.department
+        ? format(gettext("Chat with %(department)s"), { department: chat.department })
+        : gettext("Your chat");
       $("question-text").replaceChildren(chat.question || "");
       $("question-card").hidden = !chat.question;
       show("chat-view", { focus: false });
       showWaiting();
-      setStatus(resumed ? "Connecting…" : $("chat-status").textContent);
+      setStatus(resumed ? gettext("Connecting…") : $("chat-status").textContent);
       connect();
       if (!resumed) $("compose-body").focus();
     },

@@ -13,7 +13,14 @@
 
   const desk = new URL(script.src, document.baseURI).origin;
   const department = script.getAttribute("data-department") || "";
-  const label = script.getAttribute("data-label") || "Ask a Librarian";
+  // This script runs on the library's page before anything is fetched from the desk, so its two
+  // phrases travel with it, in the widget's languages, picked like the widget's own language.
+  const WORDS = {
+    en: { label: "Ask a Librarian", title: "Library chat" },
+    es: { label: "Pregunte a un bibliotecario", title: "Chat de la biblioteca" },
+  };
+  const words = WORDS[(navigator.language || "en").slice(0, 2).toLowerCase()] || WORDS.en;
+  const label = script.getAttribute("data-label") || words.label;
   const OPEN_KEY = "desk-service-widget-open";
   const SIGNAL = "desk-service";
 
@@ -166,7 +173,7 @@
       frame = document.createElement("iframe");
       frame.id = "desk-service-frame";
       frame.className = "frame";
-      frame.title = "Library chat";
+      frame.title = words.title;
       const src = new URL("/widget/", desk);
       if (department) src.searchParams.set("department", department);
       // Which page the patron asked from helps the librarian; the query (search terms) stays private.

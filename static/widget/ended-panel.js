@@ -2,6 +2,7 @@
 
 import { formFeedback, whileBusy } from "./form-feedback.js";
 import { api } from "./widget-api.js";
+import { format, gettext } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -16,16 +17,16 @@ export function initEndedPanel({ currentChat, onNewChat }) {
     const input = $("transcript-email");
     const email = input.value.trim();
     if (!email || !input.checkValidity()) {
-      transcriptErrors.show("Enter the email address the transcript should go to.", "email").focus();
+      transcriptErrors.show(gettext("Enter the email address the transcript should go to."), "email").focus();
       return;
     }
-    const answer = await whileBusy(event.submitter, "Sending…", () => api.emailTranscript(currentChat(), email));
+    const answer = await whileBusy(event.submitter, gettext("Sending…"), () => api.emailTranscript(currentChat(), email));
     if (!answer) return;
     if (!answer.ok) {
       transcriptErrors.showAnswer(answer);
       return;
     }
-    $("transcript-result").textContent = `Transcript sent to ${email}.`;
+    $("transcript-result").textContent = format(gettext("Transcript sent to %(email)s."), { email });
   }
 
   async function rate(event) {
@@ -34,12 +35,12 @@ export function initEndedPanel({ currentChat, onNewChat }) {
     $("rating-result").textContent = "";
     const checked = $("rating-form").querySelector('input[name="rating"]:checked');
     if (!checked) {
-      ratingErrors.show("Choose a rating from 1 to 5.", "rating");
+      ratingErrors.show(gettext("Choose a rating from 1 to 5."), "rating");
       $("rating-form").querySelector('input[name="rating"]').focus();
       return;
     }
     const comment = $("rating-comment").value.trim();
-    const answer = await whileBusy(event.submitter, "Sending…", () =>
+    const answer = await whileBusy(event.submitter, gettext("Sending…"), () =>
       api.rateChat(currentChat(), Number(checked.value), comment),
     );
     if (!answer) return;
@@ -47,7 +48,7 @@ export function initEndedPanel({ currentChat, onNewChat }) {
       ratingErrors.showAnswer(answer);
       return;
     }
-    $("rating-result").textContent = "Thanks for your feedback!";
+    $("rating-result").textContent = gettext("Thanks for your feedback!");
   }
 
   $("transcript-form").addEventListener("submit", emailTranscript);

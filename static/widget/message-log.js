@@ -3,6 +3,7 @@
 // small and centred.
 
 import { appendLinkedText } from "./linked-text.js";
+import { format, gettext } from "./i18n.js";
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
 
@@ -24,7 +25,7 @@ function render(message) {
     meta.className = "meta";
     const who = document.createElement("span");
     who.className = "who";
-    who.textContent = message.sender === "patron" ? "You" : message.name || "Librarian";
+    who.textContent = message.sender === "patron" ? gettext("You") : message.name || gettext("Librarian");
     meta.append(who);
     const time = timeOf(message);
     if (time) meta.append(" ", time);

@@ -4,19 +4,26 @@
 
 import { formFeedback, whileBusy } from "./form-feedback.js";
 import { api } from "./widget-api.js";
+import { format, gettext } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const REFRESH_MS = 30000;
 const params = new URLSearchParams(location.search);
 
 function statusWord(department) {
-  if (!department.online) return "Offline";
-  return department.away ? "Away" : "Online";
+  if (!department.online) return gettext("Offline");
+  return department.away ? gettext("Away") : gettext("Online");
+}
+
+/** The class that colours the badge: never the translated word. */
+function presenceClass(department) {
+  if (!department.online) return "offline";
+  return department.away ? "away" : "online";
 }
 
 function listNames(names) {
   if (names.length < 2) return names.join("");
-  return `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
+  return format(gettext("%(first)s and %(last)s"), { first: names.slice(0, -1).join(", "), last: names.at(-1) });
 }
 
 /** Where the patron was: the library page that embeds us, without its query (search terms are private). */
@@ -51,7 +58,9 @@ export function initStartView({ show, onChatStarted }) {
     for (const department of departments) {
       const option = document.createElement("option");
       option.value = department.slug;
-      option.textContent = isOnline(department) ? department.name : `${department.name} (offline)`;
+      option.textContent = isOnline(department)
+        ? department.name
+        : format(gettext("%(department)s (offline)"), { department: department.name });
       select.append(option);
     }
     const fallback = departments.find(isOnline) || departments[0];
@@ -63,8 +72,8 @@ export function initStartView({ show, onChatStarted }) {
     list.replaceChildren();
     for (const department of departments) {
       const item = document.createElement("li");
-      const word = isOnline(department) ? statusWord(department) : "Offline";
-      item.className = `presence-item ${word.toLowerCase()}`;
+      const word = isOnline(department) ? statusWord(department) : gettext("Offline");
+      item.className = `presence-item ${isOnline(department) ? presenceClass(department) : "offline"}`;
       const name = document.createElement("span");
       name.textContent = department.name;
       const separator = document.createElement("span");
@@ -78,11 +87,11 @@ export function initStartView({ show, onChatStarted }) {
     }
     const online = departments.filter(isOnline).map((d) => d.name);
     $("presence-summary").textContent = online.length
-      ? `Online now: ${listNames(online)}.`
-      : "No department has a librarian online at the moment.";
+      ? format(gettext("Online now: %(departments)s."), { departments: listNames(online) })
+      : gettext("No department has a librarian online at the moment.");
     // The list already says who is online in words; the sentence is for screen readers.
     $("presence-summary").classList.add("visually-hidden");
-    $("tagline").textContent = online.length ? "Librarians are online" : "Leave us a question";
+    $("tagline").textContent = online.length ? gettext("Librarians are online") : gettext("Leave us a question");
   }
 
   /** Chat mode or ticket mode, following the chosen department. */
@@ -90,14 +99,14 @@ export function initStartView({ show, onChatStarted }) {
     const ticket = offline();
     $("start-form").dataset.mode = ticket ? "ticket" : "chat";
     $("offline-notice").hidden = !ticket;
-    $("start-title").textContent = ticket ? "Leave us a question" : "How can we help?";
-    $("email-label").textContent = ticket ? "Email" : "Email (optional)";
+    $("start-title").textContent = ticket ? gettext("Leave us a question") : gettext("How can we help?");
+    $("email-label").textContent = ticket ? gettext("Email") : gettext("Email (optional)");
     $("email").required = ticket;
     $("email-hint").hidden = !ticket;
-    $("start-submit").textContent = ticket ? "Send question" : "Start chat";
+    $("start-submit").textContent = ticket ? gettext("Send question") : gettext("Start chat");
     $("privacy").textContent = ticket
-      ? "Your questions are confidential. We only use your email to answer you."
-      : "Your questions are confidential. Leave your email if you'd like a copy of the chat.";
+      ? gettext("Your questions are confidential. We only use your email to answer you.")
+      : gettext("Your questions are confidential. Leave your email if you'd like a copy of the chat.");
   }
 
   async function loadDepartments() {
@@ -129,11 +138,11 @@ export function initStartView({ show, onChatStarted }) {
     const email = $("email");
     const ticket = offline();
     let first = null;
-    if (!$("question").value.trim()) first = errors.show("Please type your question.", "question");
+    if (!$("question").value.trim()) first = errors.show(gettext("Please type your question."), "question");
     if (ticket && !email.value.trim()) {
-      first ||= errors.show("Enter your email address, so that we can reply.", "email");
+      first ||= errors.show(gettext("Enter your email address, so that we can reply."), "email");
     } else if (email.value.trim() && !email.checkValidity()) {
-      first ||= errors.show("Enter an email address like name@example.edu.", "email");
+      first ||= errors.show(gettext("Enter an email address like name@example.edu."), "email");
     }
     first?.focus();
     return !first;
@@ -150,7 +159,7 @@ export function initStartView({ show, onChatStarted }) {
 
   async function startChat(button) {
     const sent = { ...fields(), page_url: pageUrl() };
-    const answer = await whileBusy(button, "Starting…", () => api.startChat(sent));
+    const answer = await whileBusy(button, gettext("Starting…"), () => api.startChat(sent));
     if (!answer) return;
     if (answer.status === 409) {
       // Nobody is there after all: the same form now leaves the question instead.
@@ -182,7 +191,7 @@ export function initStartView({ show, onChatStarted }) {
   async function leaveQuestion(button) {
     const sent = fields();
     if (!sent.department) delete sent.department;
-    const answer = await whileBusy(button, "Sending…", () => api.leaveQuestion(sent));
+    const answer = await whileBusy(button, gettext("Sending…"), () => api.leaveQuestion(sent));
     if (!answer) return;
     if (!answer.ok) {
       errors.showAnswer(answer);
@@ -190,7 +199,9 @@ export function initStartView({ show, onChatStarted }) {
     }
     clearInterval(refreshTimer);
     $("question").value = "";
-    $("ticket-done").textContent = `Thanks! Your question is ticket #${answer.data.number}; we'll reply by email.`;
+    $("ticket-done").textContent = format(gettext("Thanks! Your question is ticket #%(number)s; we'll reply by email."), {
+      number: answer.data.number,
+    });
     show("ticket-view");
   }
 
@@ -206,7 +217,7 @@ export function initStartView({ show, onChatStarted }) {
     const left = 4000 - $("question").value.length;
     const count = $("question-count");
     count.hidden = left > 500;
-    count.textContent = `${left} characters left`;
+    count.textContent = format(gettext("%(left)s characters left"), { left });
   }
 
   $("start-form").addEventListener("submit", submit);

@@ -1,10 +1,14 @@
 // The widget's HTTP calls (docs/protocol.md, /api/widget/v1/). Every call resolves to
 // {ok, status, data}; on failure data.error is a sentence for the patron and data.field, when
 // present, names the form field it is about. Nothing here throws.
+import { format, gettext } from "./i18n.js";
 
 const BASE = "/api/widget/v1";
 const TIMEOUT_MS = 15000;
-const UNREACHABLE = "The library's chat cannot be reached. Check your connection and try again.";
+// The patron's choice of language (the widget's switch) goes with each call, so that the
+// desk's answers and errors come back in it; without it the browser's preference applies.
+const LANGUAGE = new URLSearchParams(location.search).get("lang");
+const UNREACHABLE = gettext("The library's chat cannot be reached. Check your connection and try again.");
 
 async function call(method, path, { body, token } = {}) {
   const headers = { Accept: "application/json" };
@@ -13,7 +17,9 @@ async function call(method, path, { body, token } = {}) {
   if (token) headers.Authorization = `Bearer ${token}`;
   let response;
   try {
-    response = await fetch(BASE + path, {
+    const url = new URL(BASE + path, location.href);
+    if (LANGUAGE) url.searchParams.set("lang", LANGUAGE);
+    response = await fetch(url, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -30,7 +36,7 @@ async function call(method, path, { body, token } = {}) {
     data = {};
   }
   if (!response.ok && typeof data.error !== "string") {
-    data = { error: `Something went wrong (error ${response.status}). Please try again.` };
+    data = { error: format(gettext("Something went wrong (error %(status)s). Please try again."), { status: response.status }) };
   }
   return { ok: response.ok, status: response.status, data };
 }
