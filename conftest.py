@@ -10,6 +10,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from deskservice.roles import BACKUP_SUPERVISOR, LIBRARIAN, STUDENT_ASSISTANT, SUPERVISOR
+
 
 def pytest_configure(config):
     problems = []
@@ -54,33 +56,61 @@ def departments(db):
     }
 
 
-def _make_user(username, first_name, departments=(), **extra):
+def _make_user(username, first_name, departments=(), role=None, **extra):
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
     from deskservice.models import User
+    from deskservice.roles import sync_role_groups
 
     user = User.objects.create_user(username=username, password=f"pw-{username}-2026", first_name=first_name, **extra)
     if departments:
         user.departments.set(departments)
+    if role:
+        if not Group.objects.filter(name=role).exists():
+            sync_role_groups(apps)
+        user.groups.add(Group.objects.get(name=role))
     return user
 
 
 @pytest.fixture
 def alice(departments):
-    return _make_user("alice", "Alice", [departments["research"]], email="alice@library.example.edu")
+    return _make_user(
+        "alice", "Alice", [departments["research"]], role=STUDENT_ASSISTANT, email="alice@library.example.edu"
+    )
 
 
 @pytest.fixture
 def bob(departments):
-    return _make_user("bob", "Bob", [departments["research"]], email="bob@library.example.edu")
+    return _make_user("bob", "Bob", [departments["research"]], role=STUDENT_ASSISTANT, email="bob@library.example.edu")
 
 
 @pytest.fixture
 def carmen(departments):
-    return _make_user("carmen", "Carmen", [departments["ideas"]])
+    return _make_user("carmen", "Carmen", [departments["ideas"]], role=STUDENT_ASSISTANT)
 
 
 @pytest.fixture
 def sam(departments):
     return _make_user("sam", "Sam", list(departments.values()), is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def lena(departments):
+    """A librarian of Research & Instruction: works the desk and reads the reports."""
+    return _make_user("lena", "Lena", [departments["research"]], role=LIBRARIAN)
+
+
+@pytest.fixture
+def barb(departments):
+    """A backup supervisor: also reassigns chats and tickets and reads the audit log."""
+    return _make_user("barb", "Barb", [departments["research"]], role=BACKUP_SUPERVISOR)
+
+
+@pytest.fixture
+def sue(departments):
+    """A supervisor by role (not a superuser): runs the desk from the admin."""
+    return _make_user("sue", "Sue", list(departments.values()), role=SUPERVISOR)
 
 
 @pytest.fixture

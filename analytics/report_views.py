@@ -18,6 +18,7 @@ from analytics.export import csv_chunks, csv_chunks_async
 from analytics.forms import ReportFilterForm
 from analytics.models import Interaction
 from analytics.reports import ReportFilter
+from deskservice import audit
 from deskservice.models import Department, User
 
 REPORT_PERMISSION = "analytics.view_reports"
@@ -126,6 +127,12 @@ def export_csv(request):
     if not form.is_valid():
         return render(request, "analytics/reports.html", {"form": form}, status=400)
     report = _report_filter(form)
+    audit.record(
+        actor=request.user,
+        action=audit.Action.EXPORTED,
+        object_type="interactions",
+        filters={key: value for key, value in request.GET.items()},
+    )
     qs = reports.interactions(report)
     chunks = csv_chunks_async(qs) if isinstance(request, ASGIRequest) else csv_chunks(qs)
     response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")

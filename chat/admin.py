@@ -1,6 +1,8 @@
 from django.contrib import admin
 
 from chat.models import CannedMessage, Chat, ChatEvent, Message, TranscriptEmail, Transfer
+from deskservice import audit
+from deskservice.admin_export import export_csv_action, has_export_permission
 
 
 @admin.register(CannedMessage)
@@ -42,9 +44,41 @@ class ChatAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in Chat._meta.fields]
     inlines = [MessageInline, ChatEventInline]
     date_hierarchy = "created_at"
+    actions = [
+        export_csv_action(
+            [
+                ("id", "pk"),
+                ("department", "department.name"),
+                ("source", "source"),
+                ("status", "status"),
+                ("operator", "operator.display_name"),
+                ("created_at", "created_at"),
+                ("claimed_at", "claimed_at"),
+                ("ended_at", "ended_at"),
+                ("rating", "rating"),
+            ],
+            filename="chats.csv",
+        )
+    ]
 
     def has_add_permission(self, request):
         return False
+
+    def has_export_permission(self, request):
+        return has_export_permission(request)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The read-only transcript: opening it is recorded in the audit log."""
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            audit.record(
+                actor=request.user,
+                action=audit.Action.VIEWED_TRANSCRIPT,
+                object_type="chat",
+                object_id=object_id,
+                via="admin",
+            )
+        return response
 
 
 @admin.register(TranscriptEmail)

@@ -17,7 +17,7 @@ from django.conf import settings
 from chat import services
 from chat.models import Chat, Message
 from chat.transfers import expire_stale_transfers
-from deskservice import realtime
+from deskservice import realtime, roles
 from deskservice import services as presence
 from deskservice.jsonapi import is_encodable
 from deskservice.ratelimit import hit
@@ -238,7 +238,8 @@ class DashboardConsumer(DeskJsonConsumer):
     def _department_ids(self):
         from deskservice.models import Department
 
-        if self.user.is_superuser:
+        if self.user.has_perm(roles.RUN_DESK):
+            # Supervisors watch every department's queue.
             return list(Department.objects.values_list("id", flat=True))
         return list(self.user.departments.values_list("id", flat=True))
 

@@ -54,6 +54,8 @@ class Chat(models.Model):
     user_agent = models.CharField(max_length=300, blank=True)
     # The patron's language (settings.LANGUAGES): their transcript email is written in it.
     language = models.CharField(max_length=10, default="en")
+    # Set when the retention run (or an erasure request) removed the patron's data.
+    anonymised_at = models.DateTimeField(null=True, blank=True)
     operator = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="chats"
     )

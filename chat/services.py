@@ -17,7 +17,7 @@ from django.utils.translation import gettext, gettext_noop
 from kombu.exceptions import OperationalError
 
 from chat.models import CannedMessage, Chat, ChatEvent, Message, TranscriptEmail, hash_token, new_token
-from deskservice import realtime
+from deskservice import audit, realtime
 from deskservice.languages import supported_language
 from deskservice.selectors import department_is_online
 
@@ -285,6 +285,7 @@ def close_chat(*, chat, operator) -> Chat:
         chat.closed_at = timezone.now()
         chat.save(update_fields=["closed_at"])
         ChatEvent.objects.create(chat=chat, kind=ChatEvent.Kind.CLOSED, actor=operator)
+        audit.record(actor=operator, action=audit.Action.CLOSED_CHAT, target=chat)
         realtime.publish(realtime.operator_group(operator.id), realtime.chat_closed_event(chat))
     return chat
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_noop
 
 from chat.models import Chat, ChatEvent, Transfer
 from chat.services import ChatConflict, ChatError, NotAllowed, _require_owner, _system_message, in_patron_language
-from deskservice import realtime
+from deskservice import audit, realtime, roles
 from deskservice.selectors import department_is_online, is_operator_online
 
 
@@ -162,7 +162,7 @@ def referred_by_for(chat) -> str:
 
 def reassign_chat(*, chat, supervisor, to_operator) -> Chat:
     """A supervisor moves an active or waiting chat to an operator (who must be online)."""
-    if not supervisor.has_perm("chat.reassign_chat"):
+    if not supervisor.has_perm(roles.REASSIGN_CHAT):
         raise NotAllowed("Only supervisors can reassign chats.")
     if not is_operator_online(to_operator):
         raise ChatConflict(f"{to_operator.display_name} is not online.")
@@ -174,6 +174,13 @@ def reassign_chat(*, chat, supervisor, to_operator) -> Chat:
         locked.operator, locked.status = to_operator, Chat.Status.ACTIVE
         locked.claimed_at = locked.claimed_at or timezone.now()
         locked.save(update_fields=["operator", "status", "claimed_at"])
+        audit.record(
+            actor=supervisor,
+            action=audit.Action.REASSIGNED_CHAT,
+            target=locked,
+            from_operator=previous_id,
+            to_operator=to_operator.pk,
+        )
         ChatEvent.objects.create(
             chat=locked,
             kind=ChatEvent.Kind.REASSIGNED,
@@ -235,6 +242,13 @@ def _finish(transfer, status) -> None:
 
 
 def _record_transfer(chat, transfer, from_operator) -> None:
+    audit.record(
+        actor=from_operator,
+        action=audit.Action.TRANSFERRED_CHAT,
+        target=chat,
+        to_operator=transfer.to_operator_id,
+        to_department=transfer.to_department_id,
+    )
     ChatEvent.objects.create(
         chat=chat,
         kind=ChatEvent.Kind.TRANSFERRED,

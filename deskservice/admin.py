@@ -1,7 +1,14 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 
-from deskservice.models import Department, Shift, User
+from deskservice import roles
+from deskservice.models import AuditEntry, Department, DeskSettings, Shift, User
+from deskservice.retention import erase_patron
 
 
 @admin.register(Department)
@@ -25,3 +32,75 @@ class ShiftAdmin(admin.ModelAdmin):
     list_filter = ["department", "weekday"]
     list_select_related = ["operator", "department"]
     autocomplete_fields = ["operator"]
+
+
+@admin.register(DeskSettings)
+class DeskSettingsAdmin(admin.ModelAdmin):
+    """One row: opening the list goes straight to it."""
+
+    list_display = ["__str__", "retention_days", "meeting_url"]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not DeskSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        settings_row = DeskSettings.current()
+        return redirect(reverse("admin:deskservice_desksettings_change", args=[settings_row.pk]))
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only for everyone, superusers included: the log is evidence."""
+
+    list_display = ["at", "actor_name", "action", "object_type", "object_id"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["actor_name", "object_id"]
+    date_hierarchy = "at"
+    readonly_fields = ["at", "actor", "actor_name", "action", "object_type", "object_id", "detail"]
+    list_select_related = ["actor"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        extra = [
+            path(
+                "erase-patron/",
+                self.admin_site.admin_view(self.erase_patron_view),
+                name="deskservice_erase_patron",
+            )
+        ]
+        return extra + super().get_urls()
+
+    def erase_patron_view(self, request):
+        """A patron asked to be forgotten: erase their chats and tickets by email address."""
+        if not request.user.has_perm(roles.ERASE_PATRON):
+            raise PermissionDenied
+        form = ErasePatronForm(request.POST or None)
+        result = None
+        if request.method == "POST" and form.is_valid():
+            result = erase_patron(email=form.cleaned_data["email"], actor=request.user)
+            messages.success(
+                request,
+                f"Erased {result.chats} chat(s) and {result.tickets} ticket(s) of that patron; "
+                f"{result.files} file(s) deleted. The statistics stay.",
+            )
+            form = ErasePatronForm()
+        context = {**self.admin_site.each_context(request), "title": "Erase a patron's data", "form": form}
+        return TemplateResponse(request, "admin/deskservice/erase_patron.html", context)
+
+
+class ErasePatronForm(forms.Form):
+    email = forms.EmailField(label="Patron's email address")
+    confirm = forms.BooleanField(
+        label="I understand this removes their names, addresses, questions, messages and files for good."
+    )

@@ -22,7 +22,7 @@ class Department(models.Model):
 
 
 class User(AbstractUser):
-    """A member of staff. Operators are users in at least one department."""
+    """A member of staff. What they may do comes from their role group (deskservice.roles)."""
 
     class Availability(models.TextChoices):
         ONLINE = "online", "Online"
@@ -90,3 +90,82 @@ class Shift(models.Model):
     def __str__(self):
         when = self.date.isoformat() if self.date else self.get_weekday_display()
         return f"{self.operator} — {self.department} — {when} {self.starts_at:%H:%M}–{self.ends_at:%H:%M}"
+
+
+class DeskSettings(models.Model):
+    """What a supervisor changes in the admin without a deploy: one row, created on first use.
+
+    The environment gives the defaults (settings.DESK_RETENTION_DAYS, ...); this row wins.
+    """
+
+    retention_days = models.PositiveIntegerField(
+        default=180,
+        help_text="Chats and tickets older than this many days lose the patron's name, contact and words; "
+        "the reference statistics stay.",
+    )
+    meeting_url = models.URLField(
+        blank=True,
+        help_text="The library's screen-sharing meeting link (Zoom, Jitsi...), used when an operator has none.",
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "desk settings"
+        permissions = [
+            ("work_desk", "Can chat, work tickets and record interactions"),
+            ("run_desk", "Can run the desk from the admin"),
+            ("export_data", "Can export data to CSV"),
+            ("erase_patron_data", "Can erase a patron's data on request"),
+        ]
+
+    def __str__(self):
+        return "Desk settings"
+
+    @classmethod
+    def current(cls) -> "DeskSettings":
+        row, _ = cls.objects.get_or_create(pk=1, defaults={"retention_days": settings.DESK_RETENTION_DAYS})
+        return row
+
+
+class AuditEntry(models.Model):
+    """Who did what to patron data, and when: written by the services, never changed afterwards.
+
+    Rows refuse save-after-create and delete in Python; on PostgreSQL a trigger refuses UPDATE
+    and DELETE too, so not even a shell or the admin can rewrite history.
+    """
+
+    class Action(models.TextChoices):
+        VIEWED_TRANSCRIPT = "viewed_transcript", "Viewed a transcript"
+        TRANSFERRED_CHAT = "transferred_chat", "Transferred a chat"
+        REASSIGNED_CHAT = "reassigned_chat", "Reassigned a chat"
+        CLOSED_CHAT = "closed_chat", "Closed a chat"
+        CHANGED_TICKET_QUEUE = "changed_ticket_queue", "Changed a ticket's queue"
+        CHANGED_TICKET_ASSIGNEE = "changed_ticket_assignee", "Changed a ticket's assignee"
+        EXPORTED = "exported", "Exported data"
+        ERASED_PATRON = "erased_patron", "Erased a patron's data"
+        RETENTION_RUN = "retention_run", "Anonymised old chats and tickets"
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150, blank=True, help_text="Kept if the account is deleted.")
+    action = models.CharField(max_length=40, choices=Action.choices)
+    object_type = models.CharField(max_length=40, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "audit entries"
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object")]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name or 'system'}: {self.get_action_display()}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise PermissionError("Audit entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Audit entries cannot be deleted.")

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from deskservice import roles
 from deskservice.models import DashboardConnection, Department, User
 
 
@@ -53,7 +54,7 @@ def department_presence() -> list[dict]:
 
 
 def is_operator(user) -> bool:
-    """Staff who may use the dashboard: signed in, active, and in a department (or superuser)."""
+    """Staff who may chat, work tickets and record interactions: any of the four roles."""
     if not (user and user.is_authenticated and user.is_active):
         return False
-    return user.is_superuser or user.departments.exists()
+    return user.has_perm(roles.WORK_DESK)

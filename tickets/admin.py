@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from deskservice.admin_export import export_csv_action, has_export_permission
 from tickets.models import (
     ExternalTeam,
     InboundEmail,
@@ -57,6 +58,25 @@ class TicketAdmin(admin.ModelAdmin):
     raw_id_fields = ["chat", "assignee"]
     readonly_fields = ["reply_token", "version", "source_message_id", "closed_at", "created_at", "updated_at"]
     inlines = [TicketMessageInline, TicketChangeInline]
+    actions = [
+        export_csv_action(
+            [
+                ("number", "number"),
+                ("subject", "subject"),
+                ("queue", "queue.name"),
+                ("status", "status"),
+                ("source", "source"),
+                ("assignee", "assignee.display_name"),
+                ("external_team", "external_team.name"),
+                ("created_at", "created_at"),
+                ("closed_at", "closed_at"),
+            ],
+            filename="tickets.csv",
+        )
+    ]
+
+    def has_export_permission(self, request):
+        return has_export_permission(request)
 
 
 @admin.register(OutgoingEmail)

@@ -115,6 +115,8 @@ class Ticket(models.Model):
     patron_phone = models.CharField(max_length=30, blank=True)
     # The patron's language (settings.LANGUAGES): the desk's emails to them are written in it.
     language = models.CharField(max_length=10, default="en")
+    # Set when the retention run (or an erasure request) removed the patron's data.
+    anonymised_at = models.DateTimeField(null=True, blank=True)
     chat = models.ForeignKey("chat.Chat", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets")
     external_team = models.ForeignKey(
         ExternalTeam, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
@@ -138,6 +140,7 @@ class Ticket(models.Model):
             models.Index(fields=["-updated_at"], name="ticket_updated"),
             models.Index(fields=["patron_email"], name="ticket_patron_email"),
         ]
+        permissions = [("reassign_ticket", "Can reassign any ticket to another operator or queue")]
         constraints = [
             # One ticket per chat: Create Ticket pressed twice must not open two.
             models.UniqueConstraint(fields=["chat"], condition=Q(chat__isnull=False), name="one_ticket_per_chat"),

@@ -14,6 +14,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from deskservice import audit, roles
 from deskservice.languages import supported_language
 from deskservice.selectors import is_operator
 from tickets import events, selectors
@@ -283,10 +284,21 @@ def transfer_ticket(
         old_queue, old_assignee = ticket.queue_id, ticket.assignee_id
         if queue.pk != ticket.queue_id:
             _record(ticket, operator, TicketChange.Field.QUEUE, ticket.queue.name, queue.name)
+            audit.record(
+                actor=operator, action=audit.Action.CHANGED_TICKET_QUEUE, target=ticket, old=old_queue, new=queue.pk
+            )
             ticket.queue = queue
         if (assignee.pk if assignee else None) != ticket.assignee_id:
+            _require_may_reassign(ticket, operator)
             before = ticket.assignee.display_name if ticket.assignee_id else ""
             _record(ticket, operator, TicketChange.Field.ASSIGNEE, before, assignee.display_name if assignee else "")
+            audit.record(
+                actor=operator,
+                action=audit.Action.CHANGED_TICKET_ASSIGNEE,
+                target=ticket,
+                old=old_assignee,
+                new=assignee.pk if assignee else None,
+            )
             ticket.assignee = assignee
         if team is not None:
             _refer(ticket, operator, team, note)
@@ -297,6 +309,17 @@ def transfer_ticket(
         _saved(ticket, extra=["queue", "assignee", "external_team"])
         _publish_counts(queues=[old_queue, queue.pk], people=[old_assignee, ticket.assignee_id])
     return ticket
+
+
+def _require_may_reassign(ticket, operator) -> None:
+    """Anyone may take an unassigned ticket or pass on their own; taking a colleague's ticket
+    away from them is for (backup) supervisors."""
+    if ticket.assignee_id in (None, operator.pk) or operator.has_perm(roles.REASSIGN_TICKET):
+        return
+    raise TicketError(
+        f"This ticket is assigned to {ticket.assignee.display_name}; only a supervisor can reassign it.",
+        field="assignee",
+    )
 
 
 def take_ticket(*, ticket, operator, expected_version=None) -> Ticket:

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chat.models import Chat
+from deskservice import audit
 from deskservice.selectors import is_operator
 from tickets import selectors, services
 from tickets.attachments import attachment_path
@@ -303,6 +304,10 @@ def _detail(request, ticket, *, forms=None, tab=None, status=200):
     from chat.transcripts import transcript_lines
 
     version = {"version": ticket.version}
+    if ticket.chat_id and request.method == "GET":
+        audit.record(
+            actor=request.user, action=audit.Action.VIEWED_TRANSCRIPT, target=ticket.chat, via=f"ticket {ticket.number}"
+        )
     context = {
         "ticket": ticket,
         "entries": selectors.conversation(ticket),

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -16,12 +15,10 @@ RANGE = {"start": "2026-03-02", "end": "2026-03-15"}
 
 
 @pytest.fixture
-def librarian(bob):
-    """bob as a librarian: the group, not bob himself, holds the permission (issue 8 sets the groups up)."""
-    group = Group.objects.create(name="Librarian")
-    group.permissions.add(Permission.objects.get(codename="view_reports", content_type__app_label="analytics"))
-    bob.groups.add(group)
-    return bob
+def librarian(lena):
+    """The Librarian group (made by the roles migration), not lena herself, holds the permission."""
+    assert not lena.user_permissions.exists()
+    return lena
 
 
 def test_it_sends_signed_out_visitors_to_sign_in(client, db):

@@ -46,9 +46,10 @@ def test_the_widget_speaks_the_browsers_language_and_switches_on_request(client,
     assert '<html lang="es">' in spanish
     assert "¿En qué podemos ayudarle?" in spanish and "Iniciar chat" in spanish
     # The switch offers English, keeping the department the library chose.
-    assert 'href="?department=research&amp;lang=en"' in client.get(
-        "/widget/?department=research", headers=SPANISH
-    ).content.decode()
+    assert (
+        'href="?department=research&amp;lang=en"'
+        in client.get("/widget/?department=research", headers=SPANISH).content.decode()
+    )
 
     english = client.get("/widget/?lang=en", headers=SPANISH).content.decode()
     assert '<html lang="en">' in english and "How can we help?" in english

@@ -213,7 +213,7 @@ def test_it_refuses_staff_who_are_not_operators(phone_ticket, stranger):
         services.add_internal_note(ticket=phone_ticket, operator=stranger, body="hi")
 
 
-def test_it_assigns_and_transfers_with_a_history_row_per_field(phone_ticket, alice, carmen, queues):
+def test_it_assigns_and_transfers_with_a_history_row_per_field(phone_ticket, alice, carmen, barb, queues):
     services.transfer_ticket(
         ticket=phone_ticket,
         operator=alice,
@@ -227,8 +227,11 @@ def test_it_assigns_and_transfers_with_a_history_row_per_field(phone_ticket, ali
     assert ("queue", "Research & Instruction", "IDEAS") in changes(phone_ticket)
     assert ("assignee", "", "Carmen") in changes(phone_ticket)
     assert TicketMessage.objects.get(ticket=phone_ticket, kind="note").body == "Carmen knows the 3D printers."
+    # Now it is Carmen's: a student assistant cannot take it away from her, a backup supervisor can.
+    with pytest.raises(services.TicketError, match="assigned to Carmen; only a supervisor can reassign it"):
+        services.transfer_ticket(ticket=phone_ticket, operator=alice, queue=queues["access"], assignee=None)
     # Another queue with nobody chosen: unassigned there.
-    services.transfer_ticket(ticket=phone_ticket, operator=alice, queue=queues["access"], assignee=None)
+    services.transfer_ticket(ticket=phone_ticket, operator=barb, queue=queues["access"], assignee=None)
     phone_ticket.refresh_from_db()
     assert phone_ticket.assignee is None and ("assignee", "Carmen", "") in changes(phone_ticket)
 

@@ -1,6 +1,8 @@
-"""Loads the demo desk: three departments, a supervisor, three operators, canned messages,
+"""Loads the demo desk: three departments, a supervisor, three operators in the other roles, canned messages,
 analytics locations and ticket queues. Safe to run again: it updates rather than duplicates."""
 
+from django.apps import apps
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -8,6 +10,7 @@ from analytics.default_choices import install_default_choices
 from analytics.models import Location
 from chat.models import CannedMessage
 from deskservice.models import Department, User
+from deskservice.roles import BACKUP_SUPERVISOR, LIBRARIAN, STUDENT_ASSISTANT, SUPERVISOR, sync_role_groups
 from tickets.models import Queue
 
 DEPARTMENTS = [
@@ -16,12 +19,12 @@ DEPARTMENTS = [
     ("IDEAS", "ideas", 3),
 ]
 
-# username, first name, last name, departments, password, is supervisor
+# username, first name, last name, departments, password, role
 PEOPLE = [
-    ("supervisor", "Sam", "Rivera", ["research", "access-services", "ideas"], "demo-supervisor-2026", True),
-    ("alice", "Alice", "Chen", ["research"], "demo-alice-2026", False),
-    ("bob", "Bob", "Okafor", ["research", "access-services"], "demo-bob-2026", False),
-    ("carmen", "Carmen", "Diaz", ["ideas"], "demo-carmen-2026", False),
+    ("supervisor", "Sam", "Rivera", ["research", "access-services", "ideas"], "demo-supervisor-2026", SUPERVISOR),
+    ("alice", "Alice", "Chen", ["research"], "demo-alice-2026", LIBRARIAN),
+    ("bob", "Bob", "Okafor", ["research", "access-services"], "demo-bob-2026", BACKUP_SUPERVISOR),
+    ("carmen", "Carmen", "Diaz", ["ideas"], "demo-carmen-2026", STUDENT_ASSISTANT),
 ]
 
 WELCOMES = {
@@ -49,16 +52,20 @@ class Command(BaseCommand):
             departments[slug], _ = Department.objects.update_or_create(
                 slug=slug, defaults={"name": name, "position": position, "active": True}
             )
-        for username, first, last, slugs, password, supervisor in PEOPLE:
+        sync_role_groups(apps)
+        for username, first, last, slugs, password, role in PEOPLE:
             user, created = User.objects.get_or_create(username=username)
             user.first_name, user.last_name = first, last
             user.email = f"{username}@library.example.edu"
-            user.is_staff = supervisor
-            user.is_superuser = supervisor
+            # The demo supervisor also gets the is_staff flag, so that Django's own admin pages
+            # (users, groups) are open to them; every other right comes from the role group.
+            user.is_staff = role == SUPERVISOR
+            user.is_superuser = False
             if created:
                 user.set_password(password)
             user.save()
             user.departments.set([departments[s] for s in slugs])
+            user.groups.set([Group.objects.get(name=role)])
         for slug, body in WELCOMES.items():
             department = departments[slug]
             CannedMessage.objects.update_or_create(
@@ -77,7 +84,6 @@ class Command(BaseCommand):
                 defaults={"name": name, "department": departments[slug], "is_default": slug == "access-services"},
             )
         self.stdout.write(self.style.SUCCESS("Demo desk loaded. Sign in at /accounts/login/ with:"))
-        for username, _first, _, slugs, password, supervisor in PEOPLE:
-            role = "supervisor (admin)" if supervisor else "operator"
+        for username, _first, _, slugs, password, role in PEOPLE:
             names = ", ".join(departments[s].name for s in slugs)
             self.stdout.write(f"  {username:<11} {password:<22} {role}: {names}")

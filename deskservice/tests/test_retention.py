@@ -1,0 +1,201 @@
+"""Patron privacy: the retention run and erasure on request, checked row by row (issue 8).
+
+A mixed desk: an old finished chat and ticket (past the retention period), a recent chat and
+ticket, an old chat still going, and a second patron. After the run, what identified or quoted
+the patron is gone from exactly the old rows; the reference statistics are all still there.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from analytics.models import Interaction
+from chat import services as chat_services
+from chat.models import Chat, Message, TranscriptEmail
+from conftest import bring_online
+from deskservice.models import AuditEntry, DeskSettings
+from deskservice.retention import ERASED, anonymise_expired, erase_patron
+from tickets import services as ticket_services
+from tickets.attachments import attachment_path, store_attachment
+from tickets.models import OutgoingEmail, Queue, Ticket, TicketAttachment, TicketMessage
+
+pytestmark = pytest.mark.django_db
+
+NOW = timezone.now()
+OLD = NOW - timedelta(days=200)
+RECENT = NOW - timedelta(days=20)
+
+
+@pytest.fixture(autouse=True)
+def _private_files(settings, tmp_path):
+    settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
+
+
+def finished_chat(department, operator, location, *, email, when, question):
+    chat, _ = chat_services.start_chat(
+        department=department, question=question, name="Pat Patron", email=email, page_url="https://lib.example.edu/x"
+    )
+    chat_services.claim_chat(chat_id=chat.pk, operator=operator)
+    chat_services.send_message(chat=chat, body=f"My student id is 123 ({email})", sender="patron")
+    chat_services.send_message(chat=chat, body="Here is the link.", sender="operator", operator=operator)
+    chat_services.end_chat(chat=chat, ended_by="patron")
+    chat_services.request_transcript(chat=chat, email=email, requested_by="patron")
+    from analytics.services import record_chat_interaction
+
+    record_chat_interaction(chat=chat, operator=operator, location=location, mode="chat", duration_minutes=7)
+    Chat.objects.filter(pk=chat.pk).update(created_at=when, claimed_at=when, ended_at=when + timedelta(minutes=7))
+    return Chat.objects.get(pk=chat.pk)
+
+
+def ticket_for(queue, operator, *, email, when):
+    ticket = ticket_services.create_ticket(
+        question="Can I renew my loan? Card 2000123",
+        email=email,
+        name="Pat Patron",
+        phone="617-555-0100",
+        source="phone",
+        queue=queue,
+        operator=operator,
+    )
+    ticket_services.reply_to_ticket(ticket=ticket, operator=operator, body="Yes, until Friday.")
+    store_attachment(ticket=ticket, filename="card.png", content_type="image/png", data=b"\x89PNG fake")
+    Ticket.objects.filter(pk=ticket.pk).update(created_at=when, updated_at=when)
+    return Ticket.objects.get(pk=ticket.pk)
+
+
+@pytest.fixture
+def desk(departments, alice, location):
+    bring_online(alice)
+    queue = Queue.objects.create(name="Research help", slug="research-help", is_default=True)
+    research = departments["research"]
+    data = {
+        "old_chat": finished_chat(research, alice, location, email="pat@example.org", when=OLD, question="Old Q"),
+        "recent_chat": finished_chat(research, alice, location, email="pat@example.org", when=RECENT, question="New Q"),
+        "other_chat": finished_chat(research, alice, location, email="kim@example.org", when=OLD, question="Kim Q"),
+        "old_ticket": ticket_for(queue, alice, email="pat@example.org", when=OLD),
+        "recent_ticket": ticket_for(queue, alice, email="pat@example.org", when=RECENT),
+    }
+    # An old chat that never ended (a patron still there, or a stuck row): not anonymised mid-chat.
+    live, _ = chat_services.start_chat(department=research, question="Still asking", email="lee@example.org")
+    Chat.objects.filter(pk=live.pk).update(created_at=OLD)
+    data["live_chat"] = Chat.objects.get(pk=live.pk)
+    return data
+
+
+def statistics():
+    return list(
+        Interaction.objects.order_by("id").values_list(
+            "id", "chat_id", "mode", "location_id", "duration_minutes", "department_id", "operator_id", "happened_at"
+        )
+    )
+
+
+def assert_chat_erased(chat):
+    chat.refresh_from_db()
+    assert chat.anonymised_at is not None
+    assert (chat.patron_name, chat.patron_email, chat.page_url, chat.user_agent) == ("", "", "", "")
+    assert chat.question == ERASED
+    said = Message.objects.filter(chat=chat).exclude(sender=Message.Sender.SYSTEM)
+    assert set(said.values_list("body", flat=True)) == {ERASED}
+    assert set(TranscriptEmail.objects.filter(chat=chat).values_list("to_email", flat=True)) == {""}
+    # What the desk said (joined, ended) names no patron and stays for the chat's history.
+    assert Message.objects.filter(chat=chat, sender=Message.Sender.SYSTEM).exists()
+
+
+def assert_chat_kept(chat, email):
+    chat.refresh_from_db()
+    assert chat.anonymised_at is None and chat.patron_email == email and chat.question != ERASED
+    assert Message.objects.filter(chat=chat, body__contains=email).exists()
+
+
+def assert_ticket_erased(ticket):
+    ticket.refresh_from_db()
+    assert ticket.anonymised_at is not None
+    assert (ticket.patron_name, ticket.patron_email, ticket.patron_phone) == ("", "", "")
+    assert ticket.question == ERASED and ticket.subject == ERASED
+    assert set(TicketMessage.objects.filter(ticket=ticket).values_list("body", flat=True)) <= {ERASED}
+    assert set(OutgoingEmail.objects.filter(ticket=ticket).values_list("to_email", flat=True)) == {""}
+    assert not TicketAttachment.objects.filter(ticket=ticket).exists()
+
+
+def test_the_run_erases_old_patron_data_and_keeps_the_statistics(desk, tmp_path):
+    before = statistics()
+    old_file = attachment_path(desk["old_ticket"].attachments.get())
+    recent_file = attachment_path(desk["recent_ticket"].attachments.get())
+    assert old_file.exists() and recent_file.exists()
+
+    result = anonymise_expired(now=NOW, batch_size=1)
+
+    assert result.as_dict() == {"chats": 2, "tickets": 1, "files": 1}
+    assert_chat_erased(desk["old_chat"])
+    assert_chat_erased(desk["other_chat"])
+    assert_chat_kept(desk["recent_chat"], "pat@example.org")
+    live = Chat.objects.get(pk=desk["live_chat"].pk)
+    assert live.anonymised_at is None and live.patron_email == "lee@example.org"
+    assert_ticket_erased(desk["old_ticket"])
+    recent = Ticket.objects.get(pk=desk["recent_ticket"].pk)
+    assert recent.anonymised_at is None and recent.patron_phone == "617-555-0100"
+    assert not old_file.exists() and recent_file.exists()
+    # Reference statistics: every interaction, field for field, as before.
+    assert statistics() == before and len(before) == 3
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.RETENTION_RUN)
+    assert entry.detail["chats"] == 2 and entry.actor is None
+
+
+def test_it_is_idempotent(desk):
+    anonymise_expired(now=NOW)
+    erased_at = Chat.objects.get(pk=desk["old_chat"].pk).anonymised_at
+    assert anonymise_expired(now=NOW).as_dict() == {"chats": 0, "tickets": 0, "files": 0}
+    assert Chat.objects.get(pk=desk["old_chat"].pk).anonymised_at == erased_at
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.RETENTION_RUN).count() == 1
+
+
+def test_the_supervisors_setting_decides_the_period(desk):
+    row = DeskSettings.current()
+    row.retention_days = 10
+    row.save()
+    assert anonymise_expired(now=NOW).as_dict()["chats"] == 3  # the 20-day-old chat too
+    assert_chat_erased(desk["recent_chat"])
+
+
+def test_a_patron_is_erased_on_request_by_email(desk, sue):
+    result = erase_patron(email="PAT@example.org", actor=sue)
+    assert result.as_dict() == {"chats": 2, "tickets": 2, "files": 2}
+    for key in ("old_chat", "recent_chat"):
+        assert_chat_erased(desk[key])
+    for key in ("old_ticket", "recent_ticket"):
+        assert_ticket_erased(desk[key])
+    assert_chat_kept(desk["other_chat"], "kim@example.org")
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.ERASED_PATRON)
+    assert entry.actor == sue and entry.detail == {"chats": 2, "tickets": 2, "files": 2}
+    # The audit log does not keep the address it was asked to forget.
+    assert "pat@example.org" not in str(entry.detail).lower()
+    with pytest.raises(ValueError):
+        erase_patron(email="not an address", actor=sue)
+
+
+def test_the_supervisor_erases_a_patron_from_the_admin(desk, client, sue, alice):
+    client.force_login(alice)
+    assert client.get("/admin/deskservice/auditentry/erase-patron/").status_code in (302, 403)
+    client.force_login(sue)
+    page = client.get("/admin/deskservice/auditentry/erase-patron/")
+    assert page.status_code == 200 and b"Erase patron data" in page.content
+    refused = client.post("/admin/deskservice/auditentry/erase-patron/", {"email": "pat@example.org"})
+    assert refused.status_code == 200 and b"This field is required" in refused.content
+    assert Chat.objects.get(pk=desk["old_chat"].pk).anonymised_at is None
+    done = client.post(
+        "/admin/deskservice/auditentry/erase-patron/", {"email": "pat@example.org", "confirm": "on"}, follow=True
+    )
+    assert b"Erased 2 chat(s) and 2 ticket(s)" in done.content
+    assert_chat_erased(desk["old_chat"])
+
+
+def test_beat_runs_the_retention_task_daily():
+    from deskservice.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["anonymise-expired-patron-data"]
+    app.loader.import_default_modules()
+    assert entry["task"] in app.tasks
+    assert str(entry["schedule"].hour) == "{3}"
