@@ -2,6 +2,9 @@
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator, URLValidator
 from django.db import models
 from django.utils import timezone
 
@@ -92,6 +95,22 @@ class Shift(models.Model):
         return f"{self.operator} — {self.department} — {when} {self.starts_at:%H:%M}–{self.ends_at:%H:%M}"
 
 
+EMBEDDING_SITES_CACHE_KEY = "desk:embedding-sites"
+
+
+def contrast_with_white(colour: str) -> float | None:
+    """WCAG contrast ratio of white text on `colour` (#rrggbb), or None if it is not one."""
+    if len(colour) != 7 or not colour.startswith("#"):
+        return None
+    try:
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    except ValueError:
+        return None
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return 1.05 / (luminance + 0.05)
+
+
 class DeskSettings(models.Model):
     """What a supervisor changes in the admin without a deploy: one row, created on first use.
 
@@ -107,6 +126,22 @@ class DeskSettings(models.Model):
         blank=True,
         help_text="The library's screen-sharing meeting link (Zoom, Jitsi...), used when an operator has none.",
     )
+    embedding_sites = models.TextField(
+        blank=True,
+        help_text="Library web sites that may embed the chat widget, one per line (https://library.example.edu), "
+        "besides those in the WIDGET_ALLOWED_ORIGINS setting.",
+    )
+    widget_title = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text="The widget's heading; empty for \"Ask a Librarian\" in the patron's language.",
+    )
+    widget_colour = models.CharField(
+        max_length=7,
+        default="#1d4ed8",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour like #1d4ed8.")],
+        help_text="The widget's header and buttons, under white text (it must be dark enough to read).",
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "desk settings"
@@ -119,6 +154,27 @@ class DeskSettings(models.Model):
 
     def __str__(self):
         return "Desk settings"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # Origin checks cache the list of sites; a change applies at once on every process.
+        cache.delete(EMBEDDING_SITES_CACHE_KEY)
+
+    def clean(self):
+        ratio = contrast_with_white(self.widget_colour or "")
+        if ratio is not None and ratio < 4.5:
+            raise ValidationError(
+                {
+                    "widget_colour": f"White text on this colour has a contrast of {ratio:.1f}:1; "
+                    "choose a darker colour (at least 4.5:1, WCAG AA)."
+                }
+            )
+        for line in self.embedding_sites.splitlines():
+            if line.strip() and not URLValidator(schemes=["http", "https"]).regex.match(line.strip()):
+                raise ValidationError({"embedding_sites": f"“{line.strip()[:80]}” is not a web address."})
+
+    def embedding_site_list(self) -> list[str]:
+        return [line.strip() for line in self.embedding_sites.splitlines() if line.strip()]
 
     @classmethod
     def current(cls) -> "DeskSettings":

@@ -9,6 +9,7 @@ Anything else (a hostile page opening a socket with a patron's token) is refused
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.cache import cache
 
 
 def _normalise(origin: str) -> str:
@@ -27,8 +28,21 @@ def _normalise(origin: str) -> str:
     return f"{parts.scheme}://{host}" + (f":{port}" if port else "")
 
 
+def library_sites() -> list[str]:
+    """The embedding sites a supervisor added in the admin (Desk settings), cached for a minute
+    and dropped from the cache when the settings are saved."""
+    from deskservice.models import EMBEDDING_SITES_CACHE_KEY, DeskSettings
+
+    sites = cache.get(EMBEDDING_SITES_CACHE_KEY)
+    if sites is None:
+        row = DeskSettings.objects.filter(pk=1).first()
+        sites = row.embedding_site_list() if row else []
+        cache.set(EMBEDDING_SITES_CACHE_KEY, sites, 60)
+    return sites
+
+
 def allowed_origins() -> set[str]:
-    origins = {_normalise(o) for o in settings.WIDGET_ALLOWED_ORIGINS}
+    origins = {_normalise(o) for o in [*settings.WIDGET_ALLOWED_ORIGINS, *library_sites()]}
     origins.add(_normalise(settings.SITE_URL))
     return {o for o in origins if o}
 
@@ -46,4 +60,5 @@ def origin_allowed(origin: str | None, *, host: str | None = None) -> bool:
 
 
 def frame_ancestors() -> str:
-    return " ".join(["'self'", *sorted(_normalise(o) for o in settings.WIDGET_ALLOWED_ORIGINS if _normalise(o))])
+    sites = [*settings.WIDGET_ALLOWED_ORIGINS, *library_sites()]
+    return " ".join(["'self'", *sorted({_normalise(o) for o in sites if _normalise(o)})])

@@ -1,5 +1,7 @@
 """Pages of the desk itself: the demo library page, the widget frame, and the dashboard."""
 
+import re
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -7,6 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.clickjacking import xframe_options_exempt
 
 from deskservice.languages import request_language
+from deskservice.models import DeskSettings
 from deskservice.origins import frame_ancestors
 from deskservice.selectors import is_operator
 
@@ -14,6 +17,9 @@ from deskservice.selectors import is_operator
 def demo_library_page(request):
     """A stand-in for a library's web site, embedding the widget with its one script tag."""
     return render(request, "demo/library.html")
+
+
+WIDGET_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 def other_languages(request) -> list[dict]:
@@ -32,7 +38,14 @@ def other_languages(request) -> list[dict]:
 @xframe_options_exempt
 def widget_frame(request):
     """The widget's iframe. Only the library sites in WIDGET_ALLOWED_ORIGINS may frame it."""
-    context = {"full_page": request.GET.get("full") == "1", "other_languages": other_languages(request)}
+    desk = DeskSettings.current()
+    context = {
+        "full_page": request.GET.get("full") == "1",
+        "other_languages": other_languages(request),
+        "title": desk.widget_title,
+        # Validated in the admin; checked again here because it is written into a <style>.
+        "colour": desk.widget_colour if WIDGET_COLOUR.fullmatch(desk.widget_colour or "") else None,
+    }
     response = render(request, "widget/widget.html", context)
     response._csp_replace = {"frame-ancestors": frame_ancestors().split()}
     return response

@@ -4,6 +4,7 @@ This stops cross-site websocket hijacking: a hostile page cannot open the dashbo
 with an operator's session cookie, nor a patron socket from a site that is not the library's.
 """
 
+from channels.db import database_sync_to_async
 from channels.security.websocket import WebsocketDenier
 
 from deskservice.origins import origin_allowed
@@ -17,7 +18,8 @@ class WidgetOriginValidator:
         headers = dict(scope.get("headers", []))
         origin = headers.get(b"origin", b"").decode("latin1")
         host = headers.get(b"host", b"").decode("latin1")
-        if not origin_allowed(origin, host=host):
+        # The allowed sites may come from the database (Desk settings): not on the event loop.
+        if not await database_sync_to_async(origin_allowed)(origin, host=host):
             denier = WebsocketDenier()
             return await denier(scope, receive, send)
         return await self.application(scope, receive, send)

@@ -63,7 +63,8 @@ def test_a_supervisor_opens_every_configuration_page(client, sue):
     response = client.get("/admin/deskservice/desksettings/", follow=True)
     assert response.status_code == 200 and b"retention_days" in response.content
     response = client.post(
-        response.redirect_chain[-1][0], {"retention_days": "90", "meeting_url": "https://meet.jit.si/library-desk"}
+        response.redirect_chain[-1][0],
+        {"retention_days": "90", "meeting_url": "https://meet.jit.si/library-desk", "widget_colour": "#1d4ed8"},
     )
     assert response.status_code == 302
     from deskservice.models import DeskSettings

@@ -4,6 +4,9 @@ import pytest
 
 from deskservice.origins import allowed_origins, frame_ancestors, origin_allowed
 
+# The allowed sites include those a supervisor added in the admin (a database read).
+pytestmark = pytest.mark.django_db
+
 
 @pytest.fixture(autouse=True)
 def _library_sites(settings):
