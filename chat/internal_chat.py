@@ -1,4 +1,5 @@
-"""Internal chat between staff: one-to-one conversations and a room for each department.
+"""Internal chat between staff: one-to-one conversations, a room for each department, and the
+All staff room that everyone who works the desk is in.
 
 Internal messages never reach a patron or a transcript. They are delivered to each
 recipient's operator group, so no group grows beyond one person's tabs.
@@ -13,6 +14,7 @@ from chat.models import InternalConversation, InternalMessage, InternalReadMark
 from chat.services import ChatError, NotAllowed, _clean_text
 from deskservice import realtime
 from deskservice.models import User
+from deskservice.selectors import desk_staff
 
 
 def direct_conversation(*, user, other) -> InternalConversation:
@@ -34,6 +36,14 @@ def department_room(*, user, department) -> InternalConversation:
     return conversation
 
 
+ALL_STAFF_KEY = "all"
+ALL_STAFF_TITLE = "All staff"
+
+
+def all_staff_room() -> InternalConversation:
+    return _get_or_create(ALL_STAFF_KEY, kind=InternalConversation.Kind.ALL_STAFF)
+
+
 def _get_or_create(key, **fields) -> InternalConversation:
     try:
         with transaction.atomic():
@@ -44,7 +54,10 @@ def _get_or_create(key, **fields) -> InternalConversation:
 
 
 def members(conversation):
-    """Everyone who sees a conversation: its participants, and a room's department operators."""
+    """Everyone who sees a conversation: its participants, a room's department operators, and
+    for All staff everyone whose role lets them work the desk."""
+    if conversation.kind == InternalConversation.Kind.ALL_STAFF:
+        return desk_staff()
     query = Q(internal_conversations=conversation)
     if conversation.department_id:
         query |= Q(departments=conversation.department_id)
@@ -58,6 +71,8 @@ def can_see(conversation, user) -> bool:
 def title_for(conversation, user) -> str:
     if conversation.kind == InternalConversation.Kind.DEPARTMENT:
         return conversation.department.name
+    if conversation.kind == InternalConversation.Kind.ALL_STAFF:
+        return ALL_STAFF_TITLE
     other = conversation.participants.exclude(pk=user.pk).first()
     return other.display_name if other else "Note to self"
 
@@ -86,7 +101,9 @@ def conversations_for(user) -> list[dict]:
     """The operator's internal chats with their unread counts, newest activity first, in one query."""
     read_mark = InternalReadMark.objects.filter(conversation=OuterRef("pk"), user=user).values("last_read_id")[:1]
     rows = (
-        InternalConversation.objects.filter(Q(participants=user) | Q(department__in=user.departments.all()))
+        InternalConversation.objects.filter(
+            Q(participants=user) | Q(department__in=user.departments.all()) | Q(key=ALL_STAFF_KEY)
+        )
         .distinct()
         .annotate(last_read=Coalesce(Subquery(read_mark), 0))
         .annotate(unread=Count("messages", filter=Q(messages__id__gt=F("last_read")), distinct=True))
@@ -98,9 +115,15 @@ def conversations_for(user) -> list[dict]:
         if conversation.kind == InternalConversation.Kind.DIRECT:
             others = [p for p in conversation.participants.all() if p.pk != user.pk]
             title = others[0].display_name if others else "Note to self"
+        elif conversation.kind == InternalConversation.Kind.ALL_STAFF:
+            title = ALL_STAFF_TITLE
         else:
             title = conversation.department.name
         result.append({"id": conversation.pk, "kind": conversation.kind, "title": title, "unread": conversation.unread})
+    if not any(row["kind"] == InternalConversation.Kind.ALL_STAFF for row in result):
+        # The room exists from the first time anyone lists their chats; it is never absent.
+        room = all_staff_room()
+        result.append({"id": room.pk, "kind": room.kind, "title": ALL_STAFF_TITLE, "unread": 0})
     return result
 
 

@@ -276,6 +276,7 @@ class InternalConversation(models.Model):
     class Kind(models.TextChoices):
         DIRECT = "direct", "One-to-one"
         DEPARTMENT = "department", "Department"
+        ALL_STAFF = "all", "All staff"
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     # "direct:<low id>:<high id>" or "department:<id>": one conversation per pair or room.

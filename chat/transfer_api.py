@@ -95,9 +95,11 @@ def internal_conversations(request):
 
 @operator_endpoint(["POST"])
 def open_internal(request):
-    """Open (or find) a one-to-one chat with an operator, or a department's room."""
+    """Open (or find) a one-to-one chat with an operator, a department's room, or All staff."""
     data = parse_json_object(request)
-    if data.get("operator") is not None:
+    if data.get("room") == "all":
+        conversation = internal_chat.all_staff_room()
+    elif data.get("operator") is not None:
         other = User.objects.filter(pk=_int(data, "operator"), is_active=True).first()
         if other is None:
             raise BadRequest("That operator does not exist.", field="operator")

@@ -3,7 +3,8 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef
+from django.contrib.auth.models import Group
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from deskservice import roles
@@ -58,3 +59,12 @@ def is_operator(user) -> bool:
     if not (user and user.is_authenticated and user.is_active):
         return False
     return user.has_perm(roles.WORK_DESK)
+
+
+def desk_staff():
+    """Active users whose role lets them work the desk (through a group, directly, or superuser)."""
+    app_label, codename = roles.WORK_DESK.split(".")
+    permission = Q(permissions__codename=codename, permissions__content_type__app_label=app_label)
+    via_group = Q(groups__in=Group.objects.filter(permission))
+    direct = Q(user_permissions__codename=codename, user_permissions__content_type__app_label=app_label)
+    return User.objects.filter(Q(is_superuser=True) | via_group | direct, is_active=True).distinct()
