@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from chat.models import CannedMessage, Chat, ChatEvent, Message, TranscriptEmail, Transfer
+from chat.bans import lift_ban
+from chat.models import Ban, CannedMessage, Chat, ChatEvent, Message, TranscriptEmail, Transfer
 from deskservice import audit
 from deskservice.admin_export import export_csv_action, has_export_permission
 
@@ -104,3 +105,36 @@ class TransferAdmin(admin.ModelAdmin):
         "created_at",
         "answered_at",
     ]
+
+
+@admin.register(Ban)
+class BanAdmin(admin.ModelAdmin):
+    """Supervisors see who was banned, why and until when, and lift a ban early."""
+
+    list_display = ["created_at", "expires_at", "is_active", "banned_by", "reason", "chat"]
+    list_filter = ["lifted_at"]
+    list_select_related = ["banned_by", "chat"]
+    readonly_fields = [
+        "client_hash",
+        "chat",
+        "reason",
+        "banned_by",
+        "created_at",
+        "expires_at",
+        "lifted_at",
+        "lifted_by",
+    ]
+    actions = ["lift_bans"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(boolean=True, description="Active")
+    def is_active(self, obj):
+        return obj.active
+
+    @admin.action(description="Lift the selected bans", permissions=["change"])
+    def lift_bans(self, request, queryset):
+        for ban in queryset:
+            lift_ban(ban=ban, supervisor=request.user)
+        self.message_user(request, f"Lifted {queryset.count()} ban(s).")

@@ -9,7 +9,7 @@ import uuid
 from django.http import JsonResponse
 from django.views.decorators.http import require_http_methods
 
-from chat import services
+from chat import bans, services
 from chat.api_errors import call_with_json_errors
 from chat.models import Chat
 from chat.selectors import canned_messages_for
@@ -101,3 +101,16 @@ def transcript(request, chat_id):
     email = optional_str(data, "email", limit=254) or chat.patron_email
     services.request_transcript(chat=chat, email=email, requested_by="operator", operator=request.user)
     return JsonResponse({"queued": True, "email": email}, status=202)
+
+
+@operator_endpoint(["POST"])
+def ban(request, chat_id):
+    """Ban the chat's patron for a while: {"duration": "1h"|"1d"|"1w"|"30d", "reason"?}."""
+    data = parse_json_object(request)
+    ban = bans.ban_patron(
+        chat=_chat(chat_id),
+        operator=request.user,
+        duration=optional_str(data, "duration", limit=5),
+        reason=optional_str(data, "reason", limit=200),
+    )
+    return JsonResponse({"id": ban.pk, "expires_at": ban.expires_at.isoformat()}, status=201)

@@ -56,6 +56,8 @@ class Chat(models.Model):
     language = models.CharField(max_length=10, default="en")
     # Set when the retention run (or an erasure request) removed the patron's data.
     anonymised_at = models.DateTimeField(null=True, blank=True)
+    # A keyed hash of the patron's address, so that a ban can name the client (chat.bans).
+    client_hash = models.CharField(max_length=64, blank=True, editable=False)
     operator = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="chats"
     )
@@ -315,3 +317,39 @@ class InternalReadMark(models.Model):
 
     def __str__(self):
         return f"{self.user} read {self.conversation} up to {self.last_read_id}"
+
+
+class Ban(models.Model):
+    """A patron kept out for a while after an abusive or spam chat.
+
+    Holds only a keyed hash of the client's address (or an SMS number), never the address
+    itself: enough to recognise the client, useless to anyone reading the table.
+    """
+
+    client_hash = models.CharField(max_length=64, db_index=True)
+    chat = models.ForeignKey(Chat, null=True, blank=True, on_delete=models.SET_NULL, related_name="bans")
+    reason = models.CharField(max_length=200, blank=True)
+    banned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")), name="ban_ends_after_start"
+            )
+        ]
+
+    def __str__(self):
+        return f"Ban until {self.expires_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def active(self) -> bool:
+        return self.lifted_at is None and self.expires_at > timezone.now()

@@ -66,6 +66,7 @@ def start_chat(
     page_url: str = "",
     user_agent: str = "",
     language: str = "",
+    client_hash: str = "",
 ) -> tuple[Chat, str]:
     """Queue a new chat in `department`; returns the chat and its token (shown once, stored hashed).
 
@@ -93,6 +94,7 @@ def start_chat(
             page_url=_optional_text(page_url, limit=500),
             user_agent=_optional_text(user_agent, limit=300),
             language=supported_language(language) or settings.LANGUAGE_CODE,
+            client_hash=client_hash,
         )
         ChatEvent.objects.create(chat=chat, kind=ChatEvent.Kind.CREATED)
         realtime.publish(realtime.department_group(department.id), realtime.queue_added_event(chat))

@@ -14,7 +14,7 @@ from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from chat import services
+from chat import bans, services
 from chat.api_errors import call_with_json_errors
 from chat.models import Chat, Message
 from deskservice.jsonapi import BadRequest, error_response, optional_str, parse_json_object
@@ -30,8 +30,10 @@ logger = logging.getLogger(__name__)
 NOT_FOUND = gettext_lazy("No chat was found for that id and token.")
 
 
-def widget_endpoint(methods):
-    """Parse, check the origin, and turn domain errors into JSON; views stay short."""
+def widget_endpoint(methods, *, refuse_banned=False):
+    """Parse, check the origin, and turn domain errors into JSON; views stay short.
+
+    `refuse_banned`: POSTs from a banned client (chat.bans) get a polite 403."""
 
     def decorate(view):
         @csrf_exempt  # No cookies are involved: the bearer token is the credential.
@@ -41,6 +43,8 @@ def widget_endpoint(methods):
             origin = request.headers.get("Origin")
             if origin and not origin_allowed(origin, host=request.get_host()):
                 return error_response(gettext("This site is not allowed to use the chat widget."), 403)
+            if refuse_banned and request.method == "POST" and bans.is_banned(client_ip(request)):
+                return error_response(gettext(bans.BANNED_MESSAGE), 403)
             return call_with_json_errors(view, request, *args, **kwargs)
 
         return wrapper
@@ -90,7 +94,7 @@ def status(request):
     return JsonResponse({"departments": departments})
 
 
-@widget_endpoint(["POST"])
+@widget_endpoint(["POST"], refuse_banned=True)
 def start_chat(request):
     if _rate_limited(request, "start_chat", settings.DESK_RATE_LIMIT_CHATS_PER_MINUTE):
         return _too_many()
@@ -107,6 +111,7 @@ def start_chat(request):
         page_url=optional_str(data, "page_url", limit=500),
         user_agent=request.headers.get("User-Agent", ""),
         language=request_language(request),
+        client_hash=bans.client_hash(client_ip(request)),
     )
     return JsonResponse(
         {
@@ -120,7 +125,7 @@ def start_chat(request):
     )
 
 
-@widget_endpoint(["GET", "POST"])
+@widget_endpoint(["GET", "POST"], refuse_banned=True)
 def messages(request, chat_id):
     chat = _chat_from_token(request, chat_id)
     if request.method == "POST":

@@ -41,7 +41,7 @@ CONFIGURATION = [
     "analytics.formsettings",
 ]
 # Supervisors look after the people, chats and tickets too, without deleting history.
-SUPERVISED = ["deskservice.user", "chat.chat", "tickets.ticket", "analytics.interaction"]
+SUPERVISED = ["deskservice.user", "chat.chat", "chat.ban", "tickets.ticket", "analytics.interaction"]
 
 _STUDENT = [WORK_DESK, "analytics.add_interaction"]
 _LIBRARIAN = [*_STUDENT, VIEW_REPORTS, EXPORT_DATA]

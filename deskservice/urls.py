@@ -24,6 +24,7 @@ desk = [
     path("api/chats/<str:chat_id>/end", desk_api.end, name="end"),
     path("api/chats/<str:chat_id>/close", desk_api.close, name="close"),
     path("api/chats/<str:chat_id>/transcript", desk_api.transcript, name="transcript"),
+    path("api/chats/<str:chat_id>/ban", desk_api.ban, name="ban"),
     path("api/chats/<str:chat_id>/transfer-targets", transfer_api.transfer_targets, name="transfer_targets"),
     path("api/chats/<str:chat_id>/transfer", transfer_api.transfer, name="transfer"),
     path("api/chats/<str:chat_id>/reassign", transfer_api.reassign, name="reassign"),

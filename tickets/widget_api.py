@@ -13,7 +13,7 @@ from tickets import services
 from tickets.models import Ticket
 
 
-@widget_endpoint(["POST"])
+@widget_endpoint(["POST"], refuse_banned=True)
 def create_ticket(request):
     if not hit("widget_ticket", client_ip(request), limit=settings.DESK_RATE_LIMIT_CHATS_PER_MINUTE):
         return error_response(gettext("You are sending too many requests. Please wait a minute and try again."), 429)

@@ -6,6 +6,7 @@ import { CannedMenu } from "./canned-menu.js";
 import { timeOfDay } from "./clock.js";
 import { chatEndpoints, getJson, postJson } from "./desk-api.js";
 import { appendLinkedText } from "./message-text.js";
+import { wireBanForm } from "./ban-form.js";
 
 const TYPING_SEND_INTERVAL_MS = 3000;
 const TYPING_SHOW_MS = 6000;
@@ -121,6 +122,7 @@ export class ChatPane {
     view.transcriptForm.addEventListener("keydown", (event) => {
       if (event.key === "Escape") this.toggleTranscriptForm(false);
     });
+    wireBanForm(article, { url: urls.ban, suffix, onError: (text) => this.showError(text) });
     view.endButton.addEventListener("click", () => this.endChat());
     view.closeButton.addEventListener("click", () => this.closeChat());
     view.composer.addEventListener("submit", (event) => {

@@ -66,6 +66,7 @@ export function chatEndpoints(base, chatId) {
     transferTargets: `${root}transfer-targets`,
     transfer: `${root}transfer`,
     reassign: `${root}reassign`,
+    ban: `${root}ban`,
   };
 }
 
