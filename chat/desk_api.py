@@ -9,7 +9,7 @@ import uuid
 from django.http import JsonResponse
 from django.views.decorators.http import require_http_methods
 
-from chat import bans, services
+from chat import bans, patron_info, services
 from chat.api_errors import call_with_json_errors
 from chat.models import Chat
 from chat.selectors import canned_messages_for
@@ -114,3 +114,20 @@ def ban(request, chat_id):
         reason=optional_str(data, "reason", limit=200),
     )
     return JsonResponse({"id": ban.pk, "expires_at": ban.expires_at.isoformat()}, status=201)
+
+
+@operator_endpoint(["GET", "POST"])
+def patron(request, chat_id):
+    """Patron Information: GET what is known and the history; POST {"name", "email"} to Update."""
+    chat = _chat(chat_id)
+    if not patron_info.may_see(request.user, chat):
+        raise BadRequest("That chat does not exist.", status=404)
+    if request.method == "POST":
+        data = parse_json_object(request)
+        chat = patron_info.update_patron(
+            chat=chat,
+            operator=request.user,
+            name=optional_str(data, "name", limit=100),
+            email=optional_str(data, "email", limit=254),
+        )
+    return JsonResponse(patron_info.patron_info(chat))

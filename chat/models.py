@@ -155,6 +155,7 @@ class ChatEvent(models.Model):
         TRANSFERRED = "transferred", "Transferred"
         TRANSFER_REQUESTED = "transfer_requested", "Transfer requested"
         REASSIGNED = "reassigned", "Reassigned by a supervisor"
+        PATRON_UPDATED = "patron_updated", "Patron information updated"
 
     chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind.choices)

@@ -119,6 +119,11 @@ def status_event(chat) -> dict:
     }
 
 
+def patron_updated_event(chat) -> dict:
+    """To the operator's dashboards only: the patron's corrected name and email."""
+    return {"type": "patron.updated", "chat": str(chat.pk), "name": chat.patron_name, "email": chat.patron_email}
+
+
 def queue_changed_event(department_id) -> dict:
     """Tells waiting patrons' consumers to recompute their place in line."""
     return {"type": "queue.changed", "department": department_id}

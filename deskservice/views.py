@@ -5,9 +5,12 @@ import re
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.clickjacking import xframe_options_exempt
 
+from chat.models import Chat
+from deskservice import audit
 from deskservice.languages import request_language
 from deskservice.models import DeskSettings
 from deskservice.origins import frame_ancestors
@@ -56,3 +59,19 @@ def dashboard(request):
     if not is_operator(request.user):
         raise PermissionDenied("Only operators of a department can open the chat dashboard.")
     return render(request, "desk/dashboard.html", {"heartbeat_seconds": settings.DESK_HEARTBEAT_SECONDS})
+
+
+@login_required
+def chat_transcript(request, chat_id):
+    """A past chat, read-only, for its department's operators and supervisors (Patron
+    Information's history links here). Opening it is recorded in the audit log."""
+    from chat.patron_info import may_see
+    from chat.transcripts import transcript_lines
+
+    if not is_operator(request.user):
+        raise PermissionDenied("Only staff who work the desk can read transcripts.")
+    chat = Chat.objects.select_related("department", "operator").filter(pk=chat_id).first()
+    if chat is None or not may_see(request.user, chat):
+        raise Http404("No such chat.")
+    audit.record(actor=request.user, action=audit.Action.VIEWED_TRANSCRIPT, target=chat, via="transcript page")
+    return render(request, "desk/transcript.html", {"chat": chat, "lines": transcript_lines(chat)})

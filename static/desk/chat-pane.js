@@ -7,6 +7,7 @@ import { timeOfDay } from "./clock.js";
 import { chatEndpoints, getJson, postJson } from "./desk-api.js";
 import { appendLinkedText } from "./message-text.js";
 import { wireBanForm } from "./ban-form.js";
+import { wirePatronInfo } from "./patron-info.js";
 
 const TYPING_SEND_INTERVAL_MS = 3000;
 const TYPING_SHOW_MS = 6000;
@@ -123,6 +124,7 @@ export class ChatPane {
       if (event.key === "Escape") this.toggleTranscriptForm(false);
     });
     wireBanForm(article, { url: urls.ban, suffix, onError: (text) => this.showError(text) });
+    wirePatronInfo(article, { url: urls.patron, suffix, onError: (text) => this.showError(text) });
     view.endButton.addEventListener("click", () => this.endChat());
     view.closeButton.addEventListener("click", () => this.closeChat());
     view.composer.addEventListener("submit", (event) => {

@@ -261,6 +261,13 @@ const handlers = {
     }
   },
 
+  "patron.updated"(frame) {
+    const chat = state.updateChat(frame.chat, { patron_name: frame.name, patron_email: frame.email });
+    if (!chat) return;
+    if (pane.chatId === frame.chat) pane.update(chat);
+    renderMine();
+  },
+
   "tickets.counts"(frame) {
     ticketCounts.show(frame);
   },

@@ -67,6 +67,7 @@ export function chatEndpoints(base, chatId) {
     transfer: `${root}transfer`,
     reassign: `${root}reassign`,
     ban: `${root}ban`,
+    patron: `${root}patron`,
   };
 }
 

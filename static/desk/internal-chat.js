@@ -6,7 +6,7 @@ import { getJson, postJson } from "./desk-api.js";
 import { syncList } from "./keyed-list.js";
 import { appendLinkedText } from "./message-text.js";
 
-const KIND_LABELS = { direct: "Internal chat", department: "Department room" };
+const KIND_LABELS = { direct: "Internal chat", department: "Department room", all: "Everyone on the desk" };
 
 function element(tag, className, text) {
   const node = document.createElement(tag);
