@@ -200,11 +200,14 @@ def figures(tally, elapsed: float) -> dict:
             "p95_ms": round(percentile(latencies, 0.95) * 1000, 1),
             "p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
             "max_ms": round(max(latencies, default=float("nan")) * 1000, 1),
+            "stored_p50_ms": round(percentile(tally.to_stored[direction], 0.50) * 1000, 1),
+            "stored_p99_ms": round(percentile(tally.to_stored[direction], 0.99) * 1000, 1),
         }
     result["lost"] = len(tally.pending)
     result["duplicated"] = tally.duplicates
     result["errors"] = sum(tally.errors.values())
     result["error_kinds"] = dict(tally.errors.most_common(5))
+    result["frames_received"] = dict(tally.frames.most_common())
     return result
 
 
@@ -437,8 +440,10 @@ def print_report(report: dict):
             f"  {direction:<21} sent {d['sent']:>6}  delivered {d['delivered']:>6} ({d['per_second']}/s)  "
             f"p50 {d['p50_ms']} ms  p95 {d['p95_ms']} ms  p99 {d['p99_ms']} ms  max {d['max_ms']} ms"
         )
+        print(f"  {'':<21} of which send to stored: p50 {d['stored_p50_ms']} ms  p99 {d['stored_p99_ms']} ms")
     print(f"  lost {run['lost']}  duplicated {run['duplicated']}  errors {run['errors']} {run['error_kinds'] or ''}")
     print(f"  client CPU share      {run['client_cpu_share']:.0%} of one core")
+    print(f"  frames received       {run['frames_received']}")
 
 
 def ratios(desk: dict, baseline: dict) -> dict:

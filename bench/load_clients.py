@@ -13,6 +13,7 @@ import secrets
 import time
 import uuid
 from collections import Counter
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from websockets.asyncio.client import connect
@@ -31,21 +32,24 @@ class Tally:
     def __init__(self):
         self.run = secrets.token_hex(3)
         self.seq = 0
-        self.pending: dict[str, tuple[float, str]] = {}
+        self.pending: dict[str, tuple[float, str, float]] = {}
         self.delivered: set[str] = set()
         self.latency = {TO_OPERATOR: [], TO_PATRON: []}
+        # Send to the message's created_at (the server stored it): where the time goes.
+        self.to_stored = {TO_OPERATOR: [], TO_PATRON: []}
         self.sent = Counter()
         self.duplicates = 0
         self.errors = Counter()
+        self.frames = Counter()
 
     def new_body(self, direction: str) -> str:
         self.seq += 1
         tag = f"{self.run}-{self.seq}"
-        self.pending[tag] = (time.perf_counter(), direction)
+        self.pending[tag] = (time.perf_counter(), direction, time.time())
         self.sent[direction] += 1
         return f"load {tag} {'question' if direction == TO_OPERATOR else 'answer'} about the library's hours"
 
-    def received(self, body: str, direction: str):
+    def received(self, body: str, direction: str, created_at: str | None = None):
         parts = body.split(" ", 2)
         if len(parts) < 2 or parts[0] != "load" or not parts[1].startswith(self.run + "-"):
             return
@@ -57,6 +61,9 @@ class Tally:
             return
         self.delivered.add(tag)
         self.latency[sent[1]].append(time.perf_counter() - sent[0])
+        if created_at:
+            stored = datetime.fromisoformat(created_at).timestamp()
+            self.to_stored[sent[1]].append(stored - sent[2])
 
     def error(self, text: str):
         self.errors[text[:80]] += 1
@@ -64,7 +71,9 @@ class Tally:
     def reset(self):
         """Forget figures (not pending tags) before a measured phase."""
         self.latency = {TO_OPERATOR: [], TO_PATRON: []}
+        self.to_stored = {TO_OPERATOR: [], TO_PATRON: []}
         self.sent = Counter()
+        self.frames = Counter()
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -214,13 +223,14 @@ class PatronClient:
             async for raw in self.ws:
                 frame = json.loads(raw)
                 kind = frame.get("type")
+                self.tally.frames[f"patron {kind}"] += 1
                 if kind == "message":
                     if frame["id"] in self.seen_ids:
                         self.tally.duplicates += 1
                         continue
                     self.seen_ids.add(frame["id"])
                     if frame["sender"] == "operator":
-                        self.tally.received(frame["body"], TO_PATRON)
+                        self.tally.received(frame["body"], TO_PATRON, frame.get("created_at"))
                 elif kind == "authenticated":
                     self.authenticated.set()
                 elif kind == "status" and frame.get("status") == "active":
@@ -275,13 +285,14 @@ class OperatorClient:
             async for raw in self.ws:
                 frame = json.loads(raw)
                 kind = frame.get("type")
+                self.tally.frames[f"operator {kind}"] += 1
                 if kind == "message":
                     if frame["id"] in self.seen_ids:
                         self.tally.duplicates += 1
                         continue
                     self.seen_ids.add(frame["id"])
                     if frame["sender"] == "patron":
-                        self.tally.received(frame["body"], TO_OPERATOR)
+                        self.tally.received(frame["body"], TO_OPERATOR, frame.get("created_at"))
                 elif kind == "snapshot":
                     self.heartbeat_seconds = frame.get("heartbeat_seconds", 20)
                     self.ready.set()
