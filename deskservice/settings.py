@@ -191,6 +191,10 @@ DESK_TRANSFER_TIMEOUT_SECONDS = env.int("DESK_TRANSFER_TIMEOUT_SECONDS", default
 # What the patron hears on a transfer: "first_name" (the operator's) or "department".
 DESK_TRANSFER_ANNOUNCE = env.str("DESK_TRANSFER_ANNOUNCE", default="first_name")
 DESK_TRANSCRIPT_MAX_RETRIES = env.int("DESK_TRANSCRIPT_MAX_RETRIES", default=6)
+# Websocket consumers' database work: threads per ASGI process, each keeping its connection
+# (deskservice/consumer_db.py). Every process holds up to this many PostgreSQL connections.
+DESK_CONSUMER_DB_THREADS = env.int("DESK_CONSUMER_DB_THREADS", default=8)
+DESK_CONSUMER_DB_PERSISTENT = env.bool("DESK_CONSUMER_DB_PERSISTENT", default=True)
 # Anonymous widget endpoints: requests allowed per client IP per minute.
 DESK_RATE_LIMIT_CHATS_PER_MINUTE = env.int("DESK_RATE_LIMIT_CHATS_PER_MINUTE", default=10)
 DESK_RATE_LIMIT_MESSAGES_PER_MINUTE = env.int("DESK_RATE_LIMIT_MESSAGES_PER_MINUTE", default=60)
