@@ -67,10 +67,13 @@ def get(client: Client, url: str):
     return run
 
 
+OPEN = Q(chats__closed_at__isnull=True, chats__status="active")
+
+
 def busiest_operator() -> User:
     """The operator with the most open chats, in a department with chats waiting: the fullest dashboard."""
     operator = (
-        User.objects.annotate(open_chats=Count("chats", filter=Q(chats__closed_at__isnull=True, chats__status="active")))
+        User.objects.annotate(open_chats=Count("chats", filter=OPEN))
         .filter(departments__isnull=False)
         .order_by("-open_chats")
         .first()
@@ -103,7 +106,8 @@ def main():
     print(
         f"{Chat.objects.count():,} chats ({Chat.objects.exclude(status='ended').count()} open), "
         f"{Message.objects.count():,} messages, {Ticket.objects.count():,} tickets, "
-        f"{Interaction.objects.count():,} interactions; PostgreSQL {connection.pg_version // 10000}, {os.cpu_count()} CPUs"
+        f"{Interaction.objects.count():,} interactions; "
+        f"PostgreSQL {connection.pg_version // 10000}, {os.cpu_count()} CPUs"
     )
     print(
         f"dashboard of {operator.username}: {len(snapshot['queue'])} waiting, {len(snapshot['chats'])} own chats, "
