@@ -224,11 +224,13 @@ async def steady(tally, patrons, operators, rate, operator_rate, duration, drain
 
 
 def sustainable(result: dict, rate: float) -> bool:
+    """Kept up: nothing lost or doubled, 95 % of the rate delivered in the step, p95 under 500 ms."""
     direction = result[TO_OPERATOR]
     return (
         result["lost"] == 0
         and direction["per_second"] >= 0.95 * rate
-        and direction["p99_ms"] < 500
+        # p95, not p99: on a shared machine a single stall of another process decides the p99.
+        and direction["p95_ms"] < 500
         and result["duplicated"] == 0
     )
 
