@@ -37,6 +37,13 @@ def _fast_passwords(request, settings):
 
 
 @pytest.fixture(autouse=True)
+def _consumer_connections_closed(settings):
+    # Consumer database threads outlive each test; a connection they kept open would stop the
+    # test database from being dropped. Real server processes in tests keep theirs (production).
+    settings.DESK_CONSUMER_DB_PERSISTENT = False
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     # Rate-limit counters live in the cache (Redis); tests must not inherit each other's.
     from django.core.cache import cache

@@ -10,7 +10,7 @@ import json
 import logging
 import uuid
 
-from channels.db import database_sync_to_async
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
@@ -19,6 +19,7 @@ from chat.models import Chat, Message
 from chat.transfers import expire_stale_transfers
 from deskservice import realtime, roles
 from deskservice import services as presence
+from deskservice.consumer_db import database_sync_to_async
 from deskservice.jsonapi import is_encodable
 from deskservice.ratelimit import hit
 from deskservice.selectors import department_presence, is_operator
@@ -32,6 +33,16 @@ MAX_FRAME_BYTES = 32 * 1024
 
 class DeskJsonConsumer(AsyncJsonWebsocketConsumer):
     """Shared frame handling: size limit, JSON errors, and event forwarding."""
+
+    async def dispatch(self, message):
+        # Channels closes stale database connections before every frame and every event, by a
+        # hop through the process's one thread-sensitive sync thread: that single thread capped
+        # a process at about 100 messages/s (py-spy, docs/performance.md). Our database calls
+        # manage their own connections (deskservice/consumer_db.py) and forwarding needs none.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         if text_data is None or len(text_data) > MAX_FRAME_BYTES:

@@ -19,12 +19,13 @@ def hit(scope: str, key: str, *, limit: int, window_seconds: int = 60) -> bool:
     """Count one request; False when `key` has gone over `limit` in the current window."""
     bucket = int(time.time() // window_seconds)
     cache_key = f"ratelimit:{scope}:{key}:{bucket}"
+    # Increment first: a key that already counts (every message after a client's first in a
+    # window) costs one Redis round trip instead of two (bench/chat_load.py profile).
+    try:
+        return cache.incr(cache_key) <= limit
+    except ValueError:
+        pass
     if cache.add(cache_key, 1, timeout=window_seconds + 1):
         return True
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:
-        # The key expired between add and incr.
-        cache.add(cache_key, 1, timeout=window_seconds + 1)
-        return True
-    return count <= limit
+    # Another request created the key between our incr and add.
+    return cache.incr(cache_key) <= limit

@@ -1,0 +1,118 @@
+"""The dashboard's snapshot and lists cost the same number of queries with 3 chats or 30.
+
+Their server time at 10,000 chats is measured by bench/pages_bench.py (docs/performance.md);
+here the query counts are asserted at two data sizes, so that a query per row cannot creep in.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from chat import services
+from chat.consumers import DashboardConsumer
+from chat.models import Chat
+from chat.transfers import request_transfer
+from conftest import bring_online
+from deskservice.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def add_work(departments, alice, bob, count):
+    """`count` waiting chats, `count` of alice's active chats, `count` ended and closed ones,
+    and transfers offered to alice; bob is online to send them."""
+    research = departments["research"]
+    for number in range(count):
+        services.start_chat(department=research, question=f"Waiting question {number}")
+        mine, _ = services.start_chat(department=research, question=f"Alice's question {number}", name=f"P{number}")
+        services.claim_chat(chat_id=mine.pk, operator=alice)
+        old, _ = services.start_chat(department=research, question=f"Old question {number}")
+        services.claim_chat(chat_id=old.pk, operator=alice)
+        services.end_chat(chat=Chat.objects.get(pk=old.pk), ended_by="patron")
+        Chat.objects.filter(pk=old.pk).update(closed_at=old.created_at)
+        offered, _ = services.start_chat(department=research, question=f"Bob's question {number}")
+        offered = services.claim_chat(chat_id=offered.pk, operator=bob)
+        request_transfer(chat=offered, from_operator=bob, to_operator=alice, note="Can you take this?")
+
+
+def queries(run) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        run()
+    return len(captured)
+
+
+@pytest.fixture
+def online_pair(departments, alice, bob):
+    bring_online(alice, "test.alice")
+    bring_online(bob, "test.bob")
+    return alice, bob
+
+
+def snapshot_of(user):
+    consumer = DashboardConsumer()
+    consumer.user = user
+    return consumer._snapshot()
+
+
+def test_it_builds_the_snapshot_in_a_fixed_number_of_queries(departments, online_pair, django_assert_num_queries):
+    alice, bob = online_pair
+    add_work(departments, alice, bob, 3)
+    few = queries(lambda: snapshot_of(alice))
+
+    add_work(departments, alice, bob, 27)
+    with django_assert_num_queries(few):
+        snapshot = snapshot_of(alice)
+    assert len(snapshot["queue"]) == 30
+    assert len(snapshot["chats"]) == 30  # her active chats; the closed ones have left the dashboard
+    assert len(snapshot["transfers"]) == 30
+
+
+def test_it_lists_every_open_chat_for_a_supervisor_in_a_fixed_number_of_queries(
+    client, departments, online_pair, sam, django_assert_num_queries
+):
+    alice, bob = online_pair
+    client.force_login(sam)
+    add_work(departments, alice, bob, 3)
+    client.get("/desk/api/active-chats")  # the session and permissions, once
+    few = queries(lambda: client.get("/desk/api/active-chats"))
+
+    add_work(departments, alice, bob, 27)
+    with django_assert_num_queries(few):
+        response = client.get("/desk/api/active-chats")
+    assert len(response.json()["chats"]) == 30 * 3  # waiting, alice's and the offered ones
+
+
+def test_it_lists_operators_in_a_fixed_number_of_queries(client, departments, alice, django_assert_num_queries):
+    client.force_login(alice)
+    bring_online(alice)
+
+    def add_operators(start, count):
+        for number in range(start, start + count):
+            user = User.objects.create_user(username=f"op{number}", first_name=f"Operator {number}")
+            user.departments.add(departments["research" if number % 2 else "ideas"])
+            if number % 3 == 0:
+                bring_online(user)
+
+    add_operators(0, 3)
+    client.get("/desk/api/operators")
+    few = queries(lambda: client.get("/desk/api/operators"))
+
+    add_operators(3, 30)
+    with django_assert_num_queries(few):
+        response = client.get("/desk/api/operators")
+    assert len(response.json()["operators"]) == 33
+
+
+def test_it_serves_the_dashboard_page_in_a_fixed_number_of_queries(
+    client, departments, online_pair, django_assert_num_queries
+):
+    alice, bob = online_pair
+    client.force_login(alice)
+    add_work(departments, alice, bob, 3)
+    client.get("/desk/")
+    few = queries(lambda: client.get("/desk/"))
+
+    add_work(departments, alice, bob, 27)
+    with django_assert_num_queries(few):
+        response = client.get("/desk/")
+    assert response.status_code == 200

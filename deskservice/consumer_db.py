@@ -1,0 +1,44 @@
+"""Database work of websocket consumers: a small pool of threads that keep their connections.
+
+Channels' `database_sync_to_async` runs the sync code of every socket of a process on one
+thread (asgiref's thread_sensitive default) and opens a new PostgreSQL connection for each
+call while CONN_MAX_AGE is 0, which it must stay under ASGI (Django opens a connection per
+HTTP request thread and would never reuse a persistent one). Under load each patron message
+then waited behind every other socket's queries and paid for a new PostgreSQL backend:
+bench/chat_load.py measured a delivery p50 of seconds at 200 messages/s
+(docs/performance.md). Here `DESK_CONSUMER_DB_THREADS` threads per process share the work and
+each keeps its own connection, closed after a database error so the next call reconnects.
+
+Frames of one socket are still handled one after another (the consumer awaits each call),
+and each call is a whole transaction, so no connection state leaks from one call to the next.
+"""
+
+import functools
+from concurrent.futures import ThreadPoolExecutor
+
+from asgiref.sync import SyncToAsync
+from django.conf import settings
+from django.db import connection
+
+_executor = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _executor
+    if _executor is None:
+        _executor = ThreadPoolExecutor(max_workers=settings.DESK_CONSUMER_DB_THREADS, thread_name_prefix="consumer-db")
+    return _executor
+
+
+def database_sync_to_async(func):
+    @functools.wraps(func)
+    def run(*args, **kwargs):
+        if connection.errors_occurred:
+            connection.close()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            if connection.errors_occurred or connection.in_atomic_block or not settings.DESK_CONSUMER_DB_PERSISTENT:
+                connection.close()
+
+    return SyncToAsync(run, thread_sensitive=False, executor=_pool())
