@@ -17,7 +17,7 @@ from django.conf import settings
 from chat import services
 from chat.models import Chat, Message
 from chat.transfers import expire_stale_transfers
-from deskservice import realtime
+from deskservice import layer_watch, realtime
 from deskservice import services as presence
 from deskservice.jsonapi import is_encodable
 from deskservice.ratelimit import hit
@@ -32,6 +32,15 @@ MAX_FRAME_BYTES = 32 * 1024
 
 class DeskJsonConsumer(AsyncJsonWebsocketConsumer):
     """Shared frame handling: size limit, JSON errors, and event forwarding."""
+
+    async def websocket_connect(self, message):
+        # Closed with 1012 if the channel layer loses events, so the client reconnects and catches up.
+        layer_watch.register(self)
+        await super().websocket_connect(message)
+
+    async def websocket_disconnect(self, message):
+        layer_watch.unregister(self)
+        await super().websocket_disconnect(message)
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         if text_data is None or len(text_data) > MAX_FRAME_BYTES:

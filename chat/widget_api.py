@@ -8,7 +8,6 @@ import functools
 import logging
 import uuid
 
-from django.conf import settings
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -16,10 +15,10 @@ from django.views.decorators.http import require_http_methods
 from chat import services
 from chat.api_errors import call_with_json_errors
 from chat.models import Chat, Message
+from deskservice import ratelimit
 from deskservice.jsonapi import BadRequest, error_response, optional_str, parse_json_object
 from deskservice.models import Department
 from deskservice.origins import origin_allowed
-from deskservice.ratelimit import client_ip, hit
 from deskservice.selectors import department_presence
 
 logger = logging.getLogger(__name__)
@@ -59,14 +58,6 @@ def _chat_from_token(request, chat_id) -> Chat:
     return chat
 
 
-def _rate_limited(request, scope: str, limit: int) -> bool:
-    return not hit(scope, client_ip(request), limit=limit)
-
-
-def _too_many():
-    return error_response("You are sending too many requests. Please wait a minute and try again.", 429)
-
-
 def message_json(message) -> dict:
     from deskservice.realtime import message_event
 
@@ -89,13 +80,17 @@ def status(request):
 
 @widget_endpoint(["POST"])
 def start_chat(request):
-    if _rate_limited(request, "start_chat", settings.DESK_RATE_LIMIT_CHATS_PER_MINUTE):
-        return _too_many()
+    if refusal := ratelimit.refuse_client(request, "start_chat"):
+        return refusal
     data = parse_json_object(request)
     slug = optional_str(data, "department", limit=50)
     department = Department.objects.filter(slug=slug, active=True).first() if slug else None
     if department is None:
         raise BadRequest("Choose one of the library's departments.", field="department")
+    if refusal := ratelimit.refuse_department("start_chat", department):
+        return refusal
+    if ratelimit.queue_full(request):
+        return ratelimit.too_many(ratelimit.QUEUE_FULL)
     chat, token = services.start_chat(
         department=department,
         question=data.get("question"),
@@ -104,6 +99,7 @@ def start_chat(request):
         page_url=optional_str(data, "page_url", limit=500),
         user_agent=request.headers.get("User-Agent", ""),
     )
+    ratelimit.remember_waiting_chat(request, chat)
     return JsonResponse(
         {
             "id": str(chat.pk),
@@ -120,8 +116,8 @@ def start_chat(request):
 def messages(request, chat_id):
     chat = _chat_from_token(request, chat_id)
     if request.method == "POST":
-        if _rate_limited(request, "message", settings.DESK_RATE_LIMIT_MESSAGES_PER_MINUTE):
-            return _too_many()
+        if refusal := ratelimit.refuse_client(request, "message"):
+            return refusal
         data = parse_json_object(request)
         message = services.send_message(chat=chat, body=data.get("body"), sender=Message.Sender.PATRON)
         return JsonResponse(message_json(message), status=201)
@@ -149,8 +145,8 @@ def messages(request, chat_id):
 def transcript(request, chat_id):
     chat = _chat_from_token(request, chat_id)
     # Each request mails any address the caller names: unlimited, it would make the desk a spam relay.
-    if _rate_limited(request, "transcript", settings.DESK_RATE_LIMIT_CHATS_PER_MINUTE):
-        return _too_many()
+    if refusal := ratelimit.refuse_client(request, "transcript"):
+        return refusal
     data = parse_json_object(request)
     services.request_transcript(
         chat=chat, email=optional_str(data, "email", limit=254) or chat.patron_email, requested_by="patron"

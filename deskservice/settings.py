@@ -179,6 +179,8 @@ DESK_PRESENCE_TIMEOUT_SECONDS = env.int("DESK_PRESENCE_TIMEOUT_SECONDS", default
 DESK_HEARTBEAT_SECONDS = env.int("DESK_HEARTBEAT_SECONDS", default=20)
 # A patron socket that has not authenticated within this many seconds is closed.
 DESK_WS_AUTH_TIMEOUT_SECONDS = env.float("DESK_WS_AUTH_TIMEOUT_SECONDS", default=5)
+# How often each process checks that its channel layer still delivers (deskservice/layer_watch.py).
+DESK_LAYER_PROBE_SECONDS = env.float("DESK_LAYER_PROBE_SECONDS", default=0.5)
 # Tickets by email. Inbound mail is posted with "Authorization: Bearer <secret>" (empty: endpoint off;
 # the ingest_email command works regardless). Replies come back to a plus address of DESK_TICKET_EMAIL.
 DESK_INBOUND_EMAIL_SECRET = env.str("DESK_INBOUND_EMAIL_SECRET", default="")
@@ -194,6 +196,10 @@ DESK_TRANSCRIPT_MAX_RETRIES = env.int("DESK_TRANSCRIPT_MAX_RETRIES", default=6)
 # Anonymous widget endpoints: requests allowed per client IP per minute.
 DESK_RATE_LIMIT_CHATS_PER_MINUTE = env.int("DESK_RATE_LIMIT_CHATS_PER_MINUTE", default=10)
 DESK_RATE_LIMIT_MESSAGES_PER_MINUTE = env.int("DESK_RATE_LIMIT_MESSAGES_PER_MINUTE", default=60)
+# New chats / offline tickets per department per minute, whatever their addresses.
+DESK_RATE_LIMIT_DEPARTMENT_CHATS_PER_MINUTE = env.int("DESK_RATE_LIMIT_DEPARTMENT_CHATS_PER_MINUTE", default=60)
+# Chats one client address may have waiting in the queues at once.
+DESK_MAX_WAITING_CHATS_PER_CLIENT = env.int("DESK_MAX_WAITING_CHATS_PER_CLIENT", default=3)
 
 # Scripts only from the desk itself: a message that slipped through as markup still cannot run.
 # The widget frame widens frame-ancestors to the allowed library sites (deskservice/views.py).
