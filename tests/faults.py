@@ -75,6 +75,7 @@ class TcpProxy:
         self.port = free_port()
         self.cut_off = False
         self.next = 0
+        self.routes: dict[int, int] = {}  # client's port -> backend port, to know who is where
         self.pipes: set[asyncio.Task] = set()
         self.writers: set[asyncio.StreamWriter] = set()
         self.loop = asyncio.new_event_loop()
@@ -97,7 +98,8 @@ class TcpProxy:
         if upstream is None:
             writer.close()
             return
-        up_reader, up_writer = upstream
+        up_reader, up_writer, backend = upstream
+        self.routes[writer.get_extra_info("peername")[1]] = backend
         self.writers.update((writer, up_writer))
         for source, sink in ((reader, up_writer), (up_reader, writer)):
             task = asyncio.ensure_future(self._pipe(source, sink))
@@ -109,7 +111,7 @@ class TcpProxy:
             port = self.backends[self.next % len(self.backends)]
             self.next += 1
             try:
-                return await asyncio.open_connection("127.0.0.1", port)
+                return *(await asyncio.open_connection("127.0.0.1", port)), port
             except OSError:
                 continue
         return None
@@ -183,6 +185,7 @@ class ChatClient:
         self.drops = 0
         self.up = asyncio.Event()
         self.socket = None
+        self.local_port = None
         self.task = None
 
     @property
@@ -211,6 +214,7 @@ class ChatClient:
                     self.url, origin=self.origin, additional_headers=headers, open_timeout=5
                 ) as socket:
                     self.socket = socket
+                    self.local_port = socket.local_address[1]
                     await self._hello(socket)
                     delay = 0.2
                     async for raw in socket:
