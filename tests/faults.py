@@ -74,6 +74,8 @@ class TcpProxy:
         self.backends = list(backends)
         self.port = free_port()
         self.cut_off = False
+        self.stalled = False  # accept, then say nothing: a server that hangs mid-conversation
+        self.held: list[asyncio.StreamWriter] = []
         self.next = 0
         self.routes: dict[int, int] = {}  # client's port -> backend port, to know who is where
         self.pipes: set[asyncio.Task] = set()
@@ -93,6 +95,9 @@ class TcpProxy:
     async def _accept(self, reader, writer):
         if self.cut_off:
             writer.close()
+            return
+        if self.stalled:
+            self.held.append(writer)
             return
         upstream = await self._connect_upstream()
         if upstream is None:
@@ -150,9 +155,19 @@ class TcpProxy:
 
         self._call(cut)
 
+    def stall(self):
+        def stall():
+            self.stalled = True
+
+        self._call(stall)
+
     def restore(self):
         def restore():
             self.cut_off = False
+            self.stalled = False
+            for writer in self.held:
+                writer.transport.abort()
+            self.held.clear()
 
         self._call(restore)
 

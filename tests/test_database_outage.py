@@ -88,4 +88,3 @@ def test_it_answers_503_while_the_database_is_away_and_recovers_by_itself(server
         "Before the outage",
         "After the outage",
     ]
-
