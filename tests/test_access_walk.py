@@ -314,3 +314,27 @@ def test_the_dashboard_socket_refuses_the_signed_out_and_non_operators(departmen
     stranger_cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
     assert asyncio.run(attempt(None)) == (False, 4403)
     assert asyncio.run(attempt(stranger_cookie)) == (False, 4403)
+
+
+# --- CSRF ---------------------------------------------------------------------------------
+
+CSRF_FORMS = [
+    r for r in ROUTES if RULES.get(r[1], Rule(PUBLIC)).kind in (OPERATOR, REPORTS) and "POST" in RULES[r[1]].methods
+]
+
+
+@pytest.mark.parametrize("route,name,params", CSRF_FORMS)
+def test_staff_forms_refuse_a_post_without_the_csrf_token(desk, bob, route, name, params):
+    """A hostile page cannot make a signed-in operator's browser act: no token, 403, nothing changed."""
+    chat, before = desk["chat"], chat_state(desk["chat"])
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(bob)  # the chat's own operator: only the token is missing
+    response = send(client, "POST", url_for(name, params, chat.pk), b'{"body": "forged"}')
+    assert response.status_code == 403, response.status_code
+    assert chat_state(chat) == before
+
+
+@pytest.mark.parametrize("url", ["/accounts/login/", "/accounts/logout/", "/admin/login/"])
+def test_sign_in_and_out_refuse_a_post_without_the_csrf_token(db, url):
+    client = Client(enforce_csrf_checks=True)
+    assert client.post(url, {"username": "x", "password": "y"}).status_code == 403
