@@ -48,7 +48,7 @@ class DeskJsonConsumer(AsyncJsonWebsocketConsumer):
             return
         try:
             content = json.loads(text_data)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):  # "[[[[..." exhausts the parser's stack
             await self.send_error("That frame is not valid JSON.")
             return
         if not isinstance(content, dict) or not isinstance(content.get("type"), str):
