@@ -110,3 +110,54 @@ async def _scenario(server, redis, cookie):
         assert client.connections >= 2
     await patron.stop()
     await operator.stop()
+
+
+@pytest.mark.browser
+def test_the_widget_and_dashboard_show_reconnecting_and_lose_nothing(transactional_db, private_redis, browser, alice):
+    """The same fault seen by the people at the keyboard: the real widget and dashboard code."""
+    from playwright.sync_api import expect
+
+    from tests.test_live_chat_browser import shot, waiting_list
+
+    env = child_environment(
+        REDIS_URL=private_redis.url,
+        CELERY_TASK_ALWAYS_EAGER="true",
+        CHANNEL_LAYER_PREFIX=f"redis-ui-{uuid.uuid4().hex}",
+    )
+    server = Server(env, name="server-redis-restart-ui")
+    try:
+        url = server.url
+        context = browser.new_context()
+        context.add_cookies([{"name": "sessionid", "value": session_cookie(alice).split("=", 1)[1], "url": url}])
+        desk = context.new_page()
+        desk.goto(f"{url}/desk/")
+        patron = browser.new_context().new_page()
+        patron.goto(f"{url}/")
+        patron.get_by_role("button", name="Ask a Librarian").click()
+        widget = patron.frame_locator("iframe[title='Library chat']")
+        widget.get_by_role("combobox", name="Department").select_option(label="Research & Instruction")
+        widget.get_by_role("textbox", name="Your question").fill("Where are the bound periodicals?")
+        widget.get_by_role("button", name="Start chat").click()
+        waiting_list(desk).get_by_role("button", name="Claim Chat").click()
+        expect(widget.get_by_text("You are chatting with Alice.")).to_be_visible(timeout=20_000)
+
+        private_redis.kill()
+        expect(desk.get_by_text("Reconnecting…")).to_be_visible(timeout=20_000)
+        expect(widget.get_by_text("Reconnecting…")).to_be_visible(timeout=20_000)
+        shot(desk, "redis-down-dashboard")
+        # The patron writes while the sockets are down: the widget posts it over HTTP.
+        widget.get_by_label("Type your message").fill("Sent while Redis was down")
+        widget.get_by_role("button", name="Send", exact=True).click()
+        expect(widget.get_by_text("Sent while Redis was down")).to_have_count(1, timeout=20_000)
+
+        private_redis.start()
+        expect(desk.get_by_text("Reconnecting…")).to_have_count(0, timeout=30_000)
+        expect(widget.get_by_text("Reconnecting…")).to_be_hidden(timeout=30_000)
+        expect(desk.get_by_text("Sent while Redis was down")).to_have_count(1, timeout=20_000)
+        desk.get_by_label("Type your message").fill("Got it after the restart")
+        desk.get_by_role("button", name="Send", exact=True).click()
+        expect(widget.get_by_text("Got it after the restart")).to_have_count(1, timeout=20_000)
+        expect(widget.get_by_text("Sent while Redis was down")).to_have_count(1)
+        shot(patron, "redis-back-widget")
+    finally:
+        server.stop()
