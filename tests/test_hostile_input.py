@@ -100,6 +100,8 @@ def settings_fixture_guard(settings):
     # Hostile input must be judged by validation, not stopped early by the rate limiter.
     settings.DESK_RATE_LIMIT_CHATS_PER_MINUTE = 10**6
     settings.DESK_RATE_LIMIT_MESSAGES_PER_MINUTE = 10**6
+    settings.DESK_RATE_LIMIT_DEPARTMENT_CHATS_PER_MINUTE = 10**6
+    settings.DESK_MAX_WAITING_CHATS_PER_CLIENT = 10**6
 
 
 frames = st.one_of(
