@@ -7,7 +7,8 @@ when one does not come back, every socket of the process is closed with 1012 (se
 restart), and the widget and dashboard reconnect and catch up from the last id they saw.
 
 The probe interval is shorter than the second channels_redis waits before it reconnects its
-pub/sub connection after an error, so any outage long enough to lose events misses a probe.
+pub/sub connection after an error, so any outage long enough to lose events loses a probe. The
+timeout is generous: a busy process that answers late must not make every client reconnect.
 """
 
 import asyncio
@@ -39,8 +40,9 @@ def _ensure_watch() -> None:
     global _watch
     if settings.CHANNEL_LAYERS["default"]["BACKEND"].startswith("channels.layers.InMemory"):
         return  # One process, no Redis: nothing can be lost between processes.
-    if _watch is None or _watch.done():
-        _watch = asyncio.ensure_future(_watch_loop())
+    loop = asyncio.get_running_loop()
+    if _watch is None or _watch.done() or _watch.get_loop() is not loop:
+        _watch = loop.create_task(_watch_loop())
 
 
 async def _watch_loop() -> None:
@@ -49,7 +51,7 @@ async def _watch_loop() -> None:
     try:
         while True:
             await asyncio.sleep(settings.DESK_LAYER_PROBE_SECONDS)
-            ok = await probe.round_trip(timeout=settings.DESK_LAYER_PROBE_SECONDS * 2)
+            ok = await probe.round_trip(timeout=settings.DESK_LAYER_PROBE_TIMEOUT_SECONDS)
             if not ok and healthy:
                 logger.warning("channel layer lost events: closing %s sockets so they catch up", len(_consumers))
                 await close_all()

@@ -194,6 +194,7 @@ DESK_HEARTBEAT_SECONDS = env.int("DESK_HEARTBEAT_SECONDS", default=20)
 DESK_WS_AUTH_TIMEOUT_SECONDS = env.float("DESK_WS_AUTH_TIMEOUT_SECONDS", default=5)
 # How often each process checks that its channel layer still delivers (deskservice/layer_watch.py).
 DESK_LAYER_PROBE_SECONDS = env.float("DESK_LAYER_PROBE_SECONDS", default=0.5)
+DESK_LAYER_PROBE_TIMEOUT_SECONDS = env.float("DESK_LAYER_PROBE_TIMEOUT_SECONDS", default=5)
 # Tickets by email. Inbound mail is posted with "Authorization: Bearer <secret>" (empty: endpoint off;
 # the ingest_email command works regardless). Replies come back to a plus address of DESK_TICKET_EMAIL.
 DESK_INBOUND_EMAIL_SECRET = env.str("DESK_INBOUND_EMAIL_SECRET", default="")
