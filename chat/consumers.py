@@ -17,7 +17,7 @@ from django.conf import settings
 from chat import services
 from chat.models import Chat, Message
 from chat.transfers import expire_stale_transfers
-from deskservice import realtime, roles
+from deskservice import layer_watch, realtime, roles
 from deskservice import services as presence
 from deskservice.consumer_db import database_sync_to_async
 from deskservice.jsonapi import is_encodable
@@ -44,13 +44,22 @@ class DeskJsonConsumer(AsyncJsonWebsocketConsumer):
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
 
+    async def websocket_connect(self, message):
+        # Closed with 1012 if the channel layer loses events, so the client reconnects and catches up.
+        layer_watch.register(self)
+        await super().websocket_connect(message)
+
+    async def websocket_disconnect(self, message):
+        layer_watch.unregister(self)
+        await super().websocket_disconnect(message)
+
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         if text_data is None or len(text_data) > MAX_FRAME_BYTES:
             await self.send_error("Frames must be JSON text of at most 32 KB.")
             return
         try:
             content = json.loads(text_data)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):  # "[[[[..." exhausts the parser's stack
             await self.send_error("That frame is not valid JSON.")
             return
         if not isinstance(content, dict) or not isinstance(content.get("type"), str):

@@ -8,7 +8,6 @@ import functools
 import logging
 import uuid
 
-from django.conf import settings
 from django.http import JsonResponse
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
@@ -17,11 +16,11 @@ from django.views.decorators.http import require_http_methods
 from chat import bans, services
 from chat.api_errors import call_with_json_errors
 from chat.models import Chat, Message
+from deskservice import ratelimit
 from deskservice.jsonapi import BadRequest, error_response, optional_str, parse_json_object
 from deskservice.languages import request_language
 from deskservice.models import Department
 from deskservice.origins import origin_allowed
-from deskservice.ratelimit import client_ip, hit
 from deskservice.selectors import department_presence
 
 logger = logging.getLogger(__name__)
@@ -43,7 +42,7 @@ def widget_endpoint(methods, *, refuse_banned=False):
             origin = request.headers.get("Origin")
             if origin and not origin_allowed(origin, host=request.get_host()):
                 return error_response(gettext("This site is not allowed to use the chat widget."), 403)
-            if refuse_banned and request.method == "POST" and bans.is_banned(client_ip(request)):
+            if refuse_banned and request.method == "POST" and bans.is_banned(ratelimit.client_ip(request)):
                 return error_response(gettext(bans.BANNED_MESSAGE), 403)
             return call_with_json_errors(view, request, *args, **kwargs)
 
@@ -64,14 +63,6 @@ def _chat_from_token(request, chat_id) -> Chat:
     if chat is None or not chat.token_matches(token):
         raise BadRequest(NOT_FOUND, status=404)
     return chat
-
-
-def _rate_limited(request, scope: str, limit: int) -> bool:
-    return not hit(scope, client_ip(request), limit=limit)
-
-
-def _too_many():
-    return error_response(gettext("You are sending too many requests. Please wait a minute and try again."), 429)
 
 
 def message_json(message) -> dict:
@@ -96,13 +87,17 @@ def status(request):
 
 @widget_endpoint(["POST"], refuse_banned=True)
 def start_chat(request):
-    if _rate_limited(request, "start_chat", settings.DESK_RATE_LIMIT_CHATS_PER_MINUTE):
-        return _too_many()
+    if refusal := ratelimit.refuse_client(request, "start_chat"):
+        return refusal
     data = parse_json_object(request)
     slug = optional_str(data, "department", limit=50)
     department = Department.objects.filter(slug=slug, active=True).first() if slug else None
     if department is None:
         raise BadRequest(gettext("Choose one of the library's departments."), field="department")
+    if refusal := ratelimit.refuse_department("start_chat", department):
+        return refusal
+    if ratelimit.queue_full(request):
+        return ratelimit.too_many(ratelimit.QUEUE_FULL)
     chat, token = services.start_chat(
         department=department,
         question=data.get("question"),
@@ -111,8 +106,9 @@ def start_chat(request):
         page_url=optional_str(data, "page_url", limit=500),
         user_agent=request.headers.get("User-Agent", ""),
         language=request_language(request),
-        client_hash=bans.client_hash(client_ip(request)),
+        client_hash=bans.client_hash(ratelimit.client_ip(request)),
     )
+    ratelimit.remember_waiting_chat(request, chat)
     return JsonResponse(
         {
             "id": str(chat.pk),
@@ -129,8 +125,8 @@ def start_chat(request):
 def messages(request, chat_id):
     chat = _chat_from_token(request, chat_id)
     if request.method == "POST":
-        if _rate_limited(request, "message", settings.DESK_RATE_LIMIT_MESSAGES_PER_MINUTE):
-            return _too_many()
+        if refusal := ratelimit.refuse_client(request, "message"):
+            return refusal
         data = parse_json_object(request)
         message = services.send_message(chat=chat, body=data.get("body"), sender=Message.Sender.PATRON)
         return JsonResponse(message_json(message), status=201)
@@ -158,8 +154,8 @@ def messages(request, chat_id):
 def transcript(request, chat_id):
     chat = _chat_from_token(request, chat_id)
     # Each request mails any address the caller names: unlimited, it would make the desk a spam relay.
-    if _rate_limited(request, "transcript", settings.DESK_RATE_LIMIT_CHATS_PER_MINUTE):
-        return _too_many()
+    if refusal := ratelimit.refuse_client(request, "transcript"):
+        return refusal
     data = parse_json_object(request)
     services.request_transcript(
         chat=chat, email=optional_str(data, "email", limit=254) or chat.patron_email, requested_by="patron"

@@ -40,6 +40,9 @@ def parse_json_object(request) -> dict:
         raise BadRequest("The request body must be UTF-8 encoded JSON.") from None
     except json.JSONDecodeError:
         raise BadRequest("The request body is not valid JSON.") from None
+    except RecursionError:
+        # "[[[[..." a few KB long exhausts the parser's stack before any size limit is reached.
+        raise BadRequest("The request body is nested too deeply.") from None
     if not isinstance(data, dict):
         raise BadRequest("The request body must be a JSON object.")
     if not is_encodable(data):

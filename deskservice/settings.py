@@ -10,13 +10,22 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 
+# DJANGO_ENV=production turns on HTTPS-only cookies, HSTS and the redirect to HTTPS, and refuses
+# to start without a real SECRET_KEY (docs/operations.md, "Production").
+PRODUCTION = env.str("DJANGO_ENV", default="development") == "production"
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-change-me-in-production")
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me-in-production"
+SECRET_KEY = env.str("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
+if PRODUCTION and (SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 50):
+    raise ImproperlyConfigured("DJANGO_ENV=production needs SECRET_KEY: 50 or more random characters.")
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DJANGO_ENV=production refuses DEBUG=true: tracebacks would show patrons' data.")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 # Where the desk is reached by patrons' browsers; used in links sent by email.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -167,6 +176,10 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A task taken by a worker that was killed (SIGKILL, OOM, lost host) goes back to the queue after
+# this many seconds. It must be longer than the longest retry countdown (600 s), or a task
+# waiting for its retry would be handed out twice (harmless, the tasks lock their row, but wasteful).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The beat process (Procfile) runs these; each task is idempotent, so a missed or doubled run is harmless.
 CELERY_BEAT_SCHEDULE = {
@@ -193,6 +206,9 @@ DESK_PRESENCE_TIMEOUT_SECONDS = env.int("DESK_PRESENCE_TIMEOUT_SECONDS", default
 DESK_HEARTBEAT_SECONDS = env.int("DESK_HEARTBEAT_SECONDS", default=20)
 # A patron socket that has not authenticated within this many seconds is closed.
 DESK_WS_AUTH_TIMEOUT_SECONDS = env.float("DESK_WS_AUTH_TIMEOUT_SECONDS", default=5)
+# How often each process checks that its channel layer still delivers (deskservice/layer_watch.py).
+DESK_LAYER_PROBE_SECONDS = env.float("DESK_LAYER_PROBE_SECONDS", default=0.5)
+DESK_LAYER_PROBE_TIMEOUT_SECONDS = env.float("DESK_LAYER_PROBE_TIMEOUT_SECONDS", default=5)
 # Tickets by email. Inbound mail is posted with "Authorization: Bearer <secret>" (empty: endpoint off;
 # the ingest_email command works regardless). Replies come back to a plus address of DESK_TICKET_EMAIL.
 DESK_INBOUND_EMAIL_SECRET = env.str("DESK_INBOUND_EMAIL_SECRET", default="")
@@ -215,6 +231,10 @@ DESK_CONSUMER_DB_PERSISTENT = env.bool("DESK_CONSUMER_DB_PERSISTENT", default=Tr
 # Anonymous widget endpoints: requests allowed per client IP per minute.
 DESK_RATE_LIMIT_CHATS_PER_MINUTE = env.int("DESK_RATE_LIMIT_CHATS_PER_MINUTE", default=10)
 DESK_RATE_LIMIT_MESSAGES_PER_MINUTE = env.int("DESK_RATE_LIMIT_MESSAGES_PER_MINUTE", default=60)
+# New chats / offline tickets per department per minute, whatever their addresses.
+DESK_RATE_LIMIT_DEPARTMENT_CHATS_PER_MINUTE = env.int("DESK_RATE_LIMIT_DEPARTMENT_CHATS_PER_MINUTE", default=60)
+# Chats one client address may have waiting in the queues at once.
+DESK_MAX_WAITING_CHATS_PER_CLIENT = env.int("DESK_MAX_WAITING_CHATS_PER_CLIENT", default=3)
 
 # Scripts only from the desk itself: a message that slipped through as markup still cannot run.
 # The widget frame widens frame-ancestors to the allowed library sites (deskservice/views.py).
@@ -234,11 +254,25 @@ CONTENT_SECURITY_POLICY = {
 }
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=PRODUCTION)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=PRODUCTION)
+# The dashboard is used for a shift at a time; a session left open on a shared desk PC expires.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
+# The load balancer's health check speaks plain HTTP on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=PRODUCTION)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=PRODUCTION)
+# Behind a proxy that ends TLS, it says the original scheme in this header. Set it only when the
+# proxy overwrites the header: a client could send it itself.
+if env.bool("SECURE_PROXY_SSL_HEADER", default=PRODUCTION):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {
     "version": 1,

@@ -76,7 +76,7 @@ class Process:
 class Server(Process):
     """uvicorn serving deskservice.asgi on a free port."""
 
-    def __init__(self, env: dict, name="server"):
+    def __init__(self, env: dict, name="server", extra_args=()):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**env, "SITE_URL": self.url, "WIDGET_ALLOWED_ORIGINS": self.url}
@@ -92,6 +92,7 @@ class Server(Process):
                 "--port",
                 str(self.port),
                 "--no-access-log",
+                *extra_args,
             ],
             env,
         )

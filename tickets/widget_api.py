@@ -1,22 +1,21 @@
 """POST /api/widget/v1/tickets: the widget's form when nobody is online."""
 
-from django.conf import settings
 from django.http import JsonResponse
 from django.utils.translation import gettext
 
 from chat.widget_api import widget_endpoint
+from deskservice import ratelimit
 from deskservice.jsonapi import BadRequest, error_response, optional_str, parse_json_object
 from deskservice.languages import request_language
 from deskservice.models import Department
-from deskservice.ratelimit import client_ip, hit
 from tickets import services
 from tickets.models import Ticket
 
 
 @widget_endpoint(["POST"], refuse_banned=True)
 def create_ticket(request):
-    if not hit("widget_ticket", client_ip(request), limit=settings.DESK_RATE_LIMIT_CHATS_PER_MINUTE):
-        return error_response(gettext("You are sending too many requests. Please wait a minute and try again."), 429)
+    if refusal := ratelimit.refuse_client(request, "widget_ticket"):
+        return refusal
     data = parse_json_object(request)
     slug = optional_str(data, "department", limit=50)
     department = None
@@ -24,6 +23,8 @@ def create_ticket(request):
         department = Department.objects.filter(slug=slug, active=True).first()
         if department is None:
             raise BadRequest(gettext("Choose one of the library's departments."), field="department")
+    if refusal := ratelimit.refuse_department("widget_ticket", department):
+        return refusal
     try:
         ticket = services.create_ticket(
             question=data.get("question"),
