@@ -41,10 +41,10 @@ def is_banned(client: str) -> bool:
 
 def ban_patron(*, chat: Chat, operator, duration: str, reason: str = "") -> Ban:
     """The chat's operator (or a supervisor) bans its patron for `duration`; a live chat ends."""
-    if duration not in DURATIONS:
-        raise ChatError("Choose how long the ban lasts: 1 hour, 1 day, 1 week or 30 days.", field="duration")
     if chat.operator_id != operator.pk and not operator.has_perm(roles.REASSIGN_CHAT):
         raise NotAllowed("Only the chat's operator or a supervisor can ban its patron.")
+    if duration not in DURATIONS:
+        raise ChatError("Choose how long the ban lasts: 1 hour, 1 day, 1 week or 30 days.", field="duration")
     if not chat.client_hash:
         raise ChatError("The desk does not know where this chat came from, so it cannot ban it.")
     now = timezone.now()
