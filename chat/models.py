@@ -310,3 +310,10 @@ class InternalReadMark(models.Model):
 
     def __str__(self):
         return f"{self.user} read {self.conversation} up to {self.last_read_id}"
+
+
+# Models of the SMS, attachment and screenshare parts live beside their code; importing them here
+# registers them with the chat app.
+from chat.attachments.models import ChatAttachment  # noqa: E402, F401
+from chat.screenshare.models import MeetingRoom, ScreenshareRequest  # noqa: E402, F401
+from chat.sms.models import IncomingSms, OutgoingSms, SmsConversation  # noqa: E402, F401

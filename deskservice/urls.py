@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from chat import desk_api, transfer_api, widget_api
+from chat.sms import webhook as sms_webhook
 from deskservice import health, views
 from tickets import widget_api as ticket_widget_api
 
@@ -47,5 +48,6 @@ urlpatterns = [
     path("tickets/", include("tickets.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("sms/<str:provider_name>/inbound", sms_webhook.inbound, name="sms_inbound"),
     path("admin/", admin.site.urls),
 ]
