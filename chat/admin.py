@@ -70,3 +70,8 @@ class TransferAdmin(admin.ModelAdmin):
         "created_at",
         "answered_at",
     ]
+
+
+# SMS and screenshare keep their admin beside their code; importing registers it.
+import chat.screenshare.admin  # noqa: E402, F401
+import chat.sms.admin  # noqa: E402, F401
