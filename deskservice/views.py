@@ -18,7 +18,11 @@ def demo_library_page(request):
 @xframe_options_exempt
 def widget_frame(request):
     """The widget's iframe. Only the library sites in WIDGET_ALLOWED_ORIGINS may frame it."""
-    response = render(request, "widget/widget.html", {"full_page": request.GET.get("full") == "1"})
+    context = {
+        "full_page": request.GET.get("full") == "1",
+        "attachment_max_mb": settings.DESK_ATTACHMENT_MAX_BYTES // (1024 * 1024),
+    }
+    response = render(request, "widget/widget.html", context)
     response._csp_replace = {"frame-ancestors": frame_ancestors().split()}
     return response
 
