@@ -122,6 +122,12 @@ def _enqueue(outgoing_id: int) -> None:
         logger.error("SMS %s could not be queued: %s", outgoing_id, error)
 
 
+def sms_ticket_initial(chat) -> dict:
+    """What Create Ticket pre-fills for an SMS chat: every text as the question, and the number."""
+    phone = SmsConversation.objects.filter(chat=chat).values_list("phone", flat=True).first() or ""
+    return {"question": texts_of(chat), "phone": phone}
+
+
 def texts_of(chat) -> str:
     """Everything the patron texted, in order: the question pre-filled in Create Ticket."""
     texts = [chat.question] + list(
