@@ -85,16 +85,15 @@ export function attachmentCard(attachment) {
     "Make sure the patron is really asking a question before you open a file they sent.",
   );
   const actions = element("div", "attachment-actions");
-  const download = element("a", "button small", "Download file");
+  const download = element("a", "button small", `Download ${attachment.name}`);
   download.href = `/desk/api/attachments/${encodeURIComponent(attachment.id)}/download`;
   download.setAttribute("download", attachment.name);
-  download.setAttribute("aria-label", `Download ${attachment.name}`);
   actions.append(download);
   card.append(name, meta, warning, actions);
   if (String(attachment.type).startsWith("image/")) {
     const preview = element("button", "button small", "Show preview");
     preview.type = "button";
-    preview.setAttribute("aria-label", `Show a preview of ${attachment.name}`);
+    preview.setAttribute("aria-label", `Show preview of ${attachment.name}`);
     preview.addEventListener("click", async () => {
       preview.disabled = true;
       // The server only ever sends the file as a download; the picture is shown from memory.
