@@ -101,3 +101,68 @@ def test_a_patron_sends_files_and_accepts_a_screenshare(live_stack, browser, ali
     expect(pane.get_by_text(f"Join the screen-sharing session: {request.meeting_url}")).to_be_visible()
     assert_accessible(alice_page.main_frame, "the dashboard with attachments and screen sharing")
     shot(alice_page, "screenshare-dashboard")
+
+
+SEGMENT_CASES = [
+    "a" * 160,
+    "a" * 161,
+    "a" * 307,
+    "€" * 80,
+    "[" * 81,
+    "é" * 160,
+    "ê" + "a" * 69,
+    "ê" + "a" * 70,
+    "😀" * 35,
+]
+
+
+def test_an_sms_chat_is_marked_and_the_reply_box_counts_segments(live_stack, browser, alice, settings):
+    from chat.models import Chat
+    from chat.sms.base import InboundText
+    from chat.sms.models import OutgoingSms
+    from chat.sms.segments import segment_count, sms_length
+    from chat.sms.services import receive_text
+
+    url = live_stack["url"]
+    expect.set_options(timeout=TIMEOUT)
+    settings.DESK_SMS_DEPARTMENT = "research"
+    alice_page = sign_in(browser, url, "alice")
+    alice_page.context.set_default_timeout(TIMEOUT)
+    receive_text(provider="twilio", text=InboundText("SM1", "+16175550100", "Do you have a scanner I can use?"))
+
+    row = waiting_list(alice_page).get_by_role("listitem").filter(has_text="Do you have a scanner")
+    expect(row.get_by_text("Source SMS")).to_be_visible()
+    row.get_by_role("button", name="Claim Chat").click()
+    pane = alice_page.locator("[data-chat]")
+    expect(pane.locator(".chat-meta").get_by_text("Source SMS")).to_be_visible()
+    expect(pane.get_by_role("button", name="Request Screenshare")).to_be_hidden()
+
+    box = alice_page.get_by_label("Type your message")
+    box.fill("Yes, on floor 2 by the printers.")
+    expect(box).to_have_accessible_description("32 / 160 · 1 SMS segment")
+    box.fill("a" * 161)
+    expect(box).to_have_accessible_description("161 / 160 · 2 SMS segments")
+    shot(alice_page, "sms-chat-counter")
+    box.fill("Yes, on floor 2 by the printers.")
+    alice_page.get_by_role("button", name="Send", exact=True).click()
+    expect(pane.get_by_text("Yes, on floor 2 by the printers.")).to_be_visible()
+    # No provider configured in this stack: the worker writes the text to its log and marks it sent.
+    chat = Chat.objects.get()
+    outgoing = lambda: OutgoingSms.objects.filter(message__chat=chat).first()  # noqa: E731
+    expect(box).to_have_accessible_description("0 / 160 · 1 SMS segment")
+    for _ in range(100):
+        if outgoing() and outgoing().status == "sent":
+            break
+        alice_page.wait_for_timeout(200)
+    assert outgoing().status == "sent"
+    assert "+16175550100: Yes, on floor 2 by the printers." in live_stack["worker"].output()
+
+    # The browser's count follows the same GSM-7 / UCS-2 rules as the server's.
+    counts = alice_page.evaluate(
+        """async (cases) => {
+            const { smsLength, segmentCount } = await import('/static/desk/sms-count.js');
+            return cases.map((text) => [smsLength(text).encoding, smsLength(text).units, segmentCount(text)]);
+        }""",
+        SEGMENT_CASES,
+    )
+    assert counts == [[*sms_length(text), segment_count(text)] for text in SEGMENT_CASES]

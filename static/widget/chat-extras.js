@@ -26,7 +26,7 @@ export function fileCard(attachment) {
   return card;
 }
 
-export function initChatExtras({ currentChat, onMessage, showError }) {
+export function initChatExtras({ currentChat, onMessage, showError, clearError }) {
   const input = $("attach-input");
   const attach = $("attach-button");
   const prompt = $("screenshare-prompt");
@@ -38,6 +38,7 @@ export function initChatExtras({ currentChat, onMessage, showError }) {
     input.value = "";
     const chat = currentChat();
     if (!file || !chat) return;
+    clearError();
     attach.disabled = true;
     attach.textContent = "Sending the file…";
     const answer = await api.upload(chat, file);

@@ -33,6 +33,7 @@ export function initChatView({ show, onLeave }) {
     currentChat: () => (status === "ended" ? null : chat),
     onMessage: (message) => addMessage(message, { fromSocket: false }),
     showError: (text) => showError(text),
+    clearError: () => errors.clear(),
   });
 
   function setStatus(text) {
