@@ -47,6 +47,8 @@ def _url_variants(url: str) -> list[str]:
     parts = urllib.parse.urlsplit(url)
     default = {"https": 443, "http": 80}.get(parts.scheme)
     host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 literal keeps its brackets in a URL
     with_port = parts._replace(netloc=f"{host}:{parts.port or default}").geturl() if default else url
     without_port = parts._replace(netloc=host).geturl() if parts.port in (None, default) else url
     return list(dict.fromkeys([url, with_port, without_port]))
