@@ -44,9 +44,8 @@ def test_it_never_puts_internal_messages_in_a_patron_chat(active_chat, alice, bo
     assert InternalMessage.objects.count() == 1
 
 
-def test_it_lists_conversations_in_a_fixed_number_of_queries(
-    alice, bob, carmen, departments, django_assert_max_num_queries
-):
+def test_it_lists_conversations_in_a_fixed_number_of_queries(alice, bob, carmen, departments,
+                                                              django_assert_max_num_queries):
     for other in (bob, carmen):
         conversation = internal_chat.direct_conversation(user=alice, other=other)
         for n in range(3):
