@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from chat.services import post_system_message
 from chat.sms.base import SendFailed, get_provider
 from chat.sms.models import OutgoingSms
 
@@ -21,7 +22,12 @@ def send_sms(self, outgoing_id: int) -> str:
     worker died) cannot send the text twice.
     """
     with transaction.atomic():
-        outgoing = OutgoingSms.objects.select_for_update().filter(pk=outgoing_id).first()
+        outgoing = (
+            OutgoingSms.objects.select_for_update(of=("self",))
+            .select_related("message__chat")
+            .filter(pk=outgoing_id)
+            .first()
+        )
         if outgoing is None or outgoing.status != OutgoingSms.Status.PENDING:
             return "nothing to do"
         outgoing.attempts += 1
@@ -35,6 +41,10 @@ def send_sms(self, outgoing_id: int) -> str:
             outgoing.save(update_fields=["attempts", "last_error", "status"])
             if gave_up:
                 logger.error("SMS %s failed after %s attempts: %s", outgoing_id, outgoing.attempts, error)
+                # The operator must know the patron never got it; system notes are not texted.
+                post_system_message(
+                    chat=outgoing.message.chat, body=f"This reply could not be sent as a text ({error})."
+                )
                 return "failed"
             countdown = min(600, 2**outgoing.attempts)
         else:

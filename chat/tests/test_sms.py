@@ -262,3 +262,20 @@ def test_without_a_provider_replies_are_written_to_the_log(claimed_sms_chat, ali
 def test_it_counts_sms_segments_by_gsm7_and_ucs2_rules(body, encoding, units, segments):
     assert sms_length(body) == (encoding, units)
     assert segment_count(body) == segments
+
+
+@pytest.mark.django_db
+def test_a_reply_that_cannot_be_sent_is_marked_failed_and_the_operator_is_told(
+    claimed_sms_chat, alice, settings, monkeypatch
+):
+    monkeypatch.setattr(send_sms, "delay", lambda pk: None)
+    services.send_message(chat=claimed_sms_chat, body="We close at 10.", sender="operator", operator=alice)
+    settings.DESK_SMS_FROM_NUMBER = ""  # misconfigured: retrying would not help
+    outgoing = OutgoingSms.objects.get()
+    assert send_sms.apply(args=[outgoing.pk]).get() == "failed"
+    outgoing.refresh_from_db()
+    assert (outgoing.status, outgoing.attempts) == ("failed", 1)
+    assert "DESK_SMS_FROM_NUMBER" in outgoing.last_error
+    note = Message.objects.filter(chat=claimed_sms_chat, sender="system").last()
+    assert note.body.startswith("This reply could not be sent as a text")
+    assert OutgoingSms.objects.count() == 1  # the note itself is not texted
