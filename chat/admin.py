@@ -138,3 +138,7 @@ class BanAdmin(admin.ModelAdmin):
         for ban in queryset:
             lift_ban(ban=ban, supervisor=request.user)
         self.message_user(request, f"Lifted {queryset.count()} ban(s).")
+
+# SMS and screenshare keep their admin beside their code; importing registers it.
+import chat.screenshare.admin  # noqa: E402, F401
+import chat.sms.admin  # noqa: E402, F401

@@ -32,6 +32,11 @@ def client_hash(client: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), f"client:{client}".encode(), hashlib.sha256).hexdigest()
 
 
+def sms_client(phone: str) -> str:
+    """The client key of an SMS number, kept apart from addresses."""
+    return f"sms:{phone}"
+
+
 def is_banned(client: str) -> bool:
     digest = client_hash(client)
     if not digest:

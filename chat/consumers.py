@@ -185,12 +185,15 @@ class PatronConsumer(DeskJsonConsumer):
     def _snapshot(self, after: int) -> list[dict]:
         self.chat.refresh_from_db()
         frames = [{"type": "authenticated", "chat": str(self.chat.pk)}, realtime.status_event(self.chat)]
-        for message in self.chat.messages.select_related("operator").filter(id__gt=after).order_by("id"):
+        for message in self.chat.messages.select_related("operator", "attachment").filter(id__gt=after).order_by("id"):
             message.chat = self.chat
             frames.append(realtime.message_event(message))
         position = services.queue_position(self.chat)
         if position:
             frames.append(realtime.queue_position_event(position))
+        from chat.screenshare.services import pending_request_frames
+
+        frames += pending_request_frames(self.chat)
         return frames
 
     async def forward(self, event: dict):
@@ -365,7 +368,7 @@ class DashboardConsumer(DeskJsonConsumer):
 
     def _messages_after(self, chat, after):
         frames = []
-        for message in chat.messages.select_related("operator").filter(id__gt=after).order_by("id"):
+        for message in chat.messages.select_related("operator", "attachment").filter(id__gt=after).order_by("id"):
             message.chat = chat
             frames.append(realtime.message_event(message))
         frames.append({"type": "synced", "chat": str(chat.pk)})

@@ -354,3 +354,9 @@ class Ban(models.Model):
     @property
     def active(self) -> bool:
         return self.lifted_at is None and self.expires_at > timezone.now()
+
+# Models of the SMS, attachment and screenshare parts live beside their code; importing them here
+# registers them with the chat app.
+from chat.attachments.models import ChatAttachment  # noqa: E402, F401
+from chat.screenshare.models import MeetingRoom, ScreenshareRequest  # noqa: E402, F401
+from chat.sms.models import IncomingSms, OutgoingSms, SmsConversation  # noqa: E402, F401

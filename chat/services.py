@@ -188,6 +188,10 @@ def send_message(*, chat, body: str, sender: str, operator=None) -> Message:
             raise ChatConflict("This chat has ended; messages can no longer be sent.")
         message = Message.objects.create(chat=chat, sender=sender, operator=operator, body=body)
         message.chat = chat
+        if chat.source == Chat.Source.SMS and sender == Message.Sender.OPERATOR:
+            from chat.sms.services import queue_reply
+
+            queue_reply(message=message)
         realtime.publish(realtime.chat_group(chat.pk), realtime.message_event(message))
     return message
 

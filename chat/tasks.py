@@ -53,3 +53,7 @@ def send_transcript(self, transcript_id: int) -> str:
     # Retry outside the transaction, after the attempt count is committed.
     logger.warning("transcript %s: SMTP failed, retrying in %ss", transcript_id, countdown)
     raise self.retry(countdown=countdown)
+
+
+# The SMS task lives with the SMS code; the worker finds tasks through this module.
+from chat.sms.tasks import send_sms  # noqa: E402, F401

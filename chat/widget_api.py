@@ -135,7 +135,7 @@ def messages(request, chat_id):
         after = int(after)
     except ValueError:
         raise BadRequest("after must be a message id (a whole number).", field="after") from None
-    rows = chat.messages.select_related("operator").filter(id__gt=after).order_by("id")[:500]
+    rows = chat.messages.select_related("operator", "attachment").filter(id__gt=after).order_by("id")[:500]
     result = []
     for message in rows:
         message.chat = chat

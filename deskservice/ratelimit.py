@@ -43,6 +43,7 @@ def _limits(scope: str) -> tuple[int, int | None]:
         "sms": (settings.DESK_RATE_LIMIT_MESSAGES_PER_MINUTE, department_chats),
         "message": (settings.DESK_RATE_LIMIT_MESSAGES_PER_MINUTE, None),
         "transcript": (chats, None),
+        "upload": (settings.DESK_RATE_LIMIT_UPLOADS_PER_MINUTE, None),
     }[scope]
 
 

@@ -131,7 +131,7 @@ def _iso(dt):
 
 
 def message_event(message) -> dict:
-    return {
+    event = {
         "type": "message",
         "chat": str(message.chat_id),
         "id": message.id,
@@ -140,6 +140,19 @@ def message_event(message) -> dict:
         "body": message.body,
         "created_at": _iso(message.created_at),
     }
+    attachment = _cached_attachment(message)
+    if attachment is not None:
+        event["attachment"] = attachment.summary()
+    return event
+
+
+def _cached_attachment(message):
+    # Read only what the caller loaded (select_related("attachment"), or set when attaching):
+    # a lookup per message here would make every catch-up N+1 queries.
+    descriptor = type(message).attachment
+    if not descriptor.is_cached(message):
+        return None
+    return descriptor.related.get_cached_value(message, default=None)
 
 
 def message_sender_name(message) -> str:
@@ -264,3 +277,24 @@ def internal_message_event(message, conversation_title: str) -> dict:
         "body": message.body,
         "created_at": _iso(message.created_at),
     }
+
+
+# --- Screenshare ------------------------------------------------------------------------------
+
+
+def screenshare_requested_event(request) -> dict:
+    """To the chat: the widget asks the patron Yes or No; the dashboard shows that it is waiting."""
+    return {
+        "type": "screenshare.requested",
+        "chat": str(request.chat_id),
+        "id": request.id,
+        "operator": request.operator.display_name if request.operator_id else "",
+    }
+
+
+def screenshare_answered_event(request) -> dict:
+    """To the chat: the answer, and after Yes the meeting link (the widget opens it in a new tab)."""
+    event = {"type": "screenshare.answered", "chat": str(request.chat_id), "id": request.id, "accepted": False}
+    if request.status == "accepted":
+        event.update(accepted=True, url=request.meeting_url)
+    return event

@@ -236,6 +236,45 @@ DESK_RATE_LIMIT_DEPARTMENT_CHATS_PER_MINUTE = env.int("DESK_RATE_LIMIT_DEPARTMEN
 # Chats one client address may have waiting in the queues at once.
 DESK_MAX_WAITING_CHATS_PER_CLIENT = env.int("DESK_MAX_WAITING_CHATS_PER_CLIENT", default=3)
 
+# SMS chats (chat/sms/). With no provider, replies are written to the log and the webhook is off.
+DESK_SMS_PROVIDER = env.str("DESK_SMS_PROVIDER", default="")
+DESK_SMS_FROM_NUMBER = env.str("DESK_SMS_FROM_NUMBER", default="")
+# The department whose queue SMS chats join (its slug); empty: the first active department.
+DESK_SMS_DEPARTMENT = env.str("DESK_SMS_DEPARTMENT", default="")
+# The public URL the provider calls, when a proxy makes it differ from what Django sees (signatures cover it).
+DESK_SMS_WEBHOOK_URL = env.str("DESK_SMS_WEBHOOK_URL", default="")
+DESK_SMS_MAX_RETRIES = env.int("DESK_SMS_MAX_RETRIES", default=6)
+DESK_SMS_TIMEOUT_SECONDS = env.float("DESK_SMS_TIMEOUT_SECONDS", default=10)
+DESK_RATE_LIMIT_SMS_PER_MINUTE = env.int("DESK_RATE_LIMIT_SMS_PER_MINUTE", default=120)
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_API_BASE_URL = env.str("TWILIO_API_BASE_URL", default="https://api.twilio.com")
+
+# Patron attachments (chat/attachments/), stored under PRIVATE_STORAGE_ROOT.
+DESK_ATTACHMENT_MAX_BYTES = env.int("DESK_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+DESK_ATTACHMENT_ALLOWED_TYPES = env.list(
+    "DESK_ATTACHMENT_ALLOWED_TYPES",
+    default=[
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        "application/pdf",
+        "text/plain",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ],
+)
+# An Office file is a zip: refuse one that would unpack past this size or ratio (a zip bomb).
+DESK_ATTACHMENT_MAX_UNPACKED_BYTES = env.int("DESK_ATTACHMENT_MAX_UNPACKED_BYTES", default=100 * 1024 * 1024)
+DESK_ATTACHMENT_MAX_ZIP_RATIO = env.int("DESK_ATTACHMENT_MAX_ZIP_RATIO", default=100)
+DESK_RATE_LIMIT_UPLOADS_PER_MINUTE = env.int("DESK_RATE_LIMIT_UPLOADS_PER_MINUTE", default=10)
+
+# Screenshare: the library's meeting link when an operator has none of their own (admin can override).
+# Zoom or Jitsi or any URL; "{chat}" is replaced by an unguessable room name for each request.
+DESK_SCREENSHARE_URL = env.str("DESK_SCREENSHARE_URL", default="")
+
 # Scripts only from the desk itself: a message that slipped through as markup still cannot run.
 # The widget frame widens frame-ancestors to the allowed library sites (deskservice/views.py).
 CONTENT_SECURITY_POLICY = {
@@ -243,7 +282,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:"],
+        # blob: for image previews the operator asks for (fetched as a download, shown from memory).
+        "img-src": ["'self'", "data:", "blob:"],
         "connect-src": ["'self'"],
         "frame-src": ["'self'"],
         "frame-ancestors": ["'none'"],

@@ -4,6 +4,9 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from chat import desk_api, transfer_api, widget_api
+from chat.attachments import views as attachment_views
+from chat.screenshare import views as screenshare_views
+from chat.sms import webhook as sms_webhook
 from deskservice import health, views
 from tickets import widget_api as ticket_widget_api
 
@@ -15,6 +18,13 @@ widget_v1 = [
     path("chats/<str:chat_id>/rating", widget_api.rating, name="rating"),
     path("chats/<str:chat_id>/end", widget_api.end, name="end"),
     path("tickets", ticket_widget_api.create_ticket, name="create_ticket"),
+    path("chats/<str:chat_id>/attachments", attachment_views.upload, name="attachments"),
+    path(
+        "chats/<str:chat_id>/attachments/<int:attachment_id>",
+        attachment_views.patron_download,
+        name="attachment",
+    ),
+    path("chats/<str:chat_id>/screenshare/<int:request_id>", screenshare_views.answer, name="screenshare_answer"),
 ]
 
 desk = [
@@ -39,6 +49,8 @@ desk = [
     path("api/duty", transfer_api.duty, name="duty"),
     path("api/operators", transfer_api.operators, name="operators"),
     path("api/active-chats", transfer_api.active_chats, name="active_chats"),
+    path("api/attachments/<int:attachment_id>/download", attachment_views.staff_download, name="attachment"),
+    path("api/chats/<str:chat_id>/screenshare", screenshare_views.request_screenshare, name="screenshare"),
 ]
 
 urlpatterns = [
@@ -53,5 +65,6 @@ urlpatterns = [
     path("tickets/", include("tickets.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("sms/<str:provider_name>/inbound", sms_webhook.inbound, name="sms_inbound"),
     path("admin/", admin.site.urls),
 ]

@@ -48,6 +48,7 @@ def widget_frame(request):
         "title": desk.widget_title,
         # Validated in the admin; checked again here because it is written into a <style>.
         "colour": desk.widget_colour if WIDGET_COLOUR.fullmatch(desk.widget_colour or "") else None,
+        "attachment_max_mb": settings.DESK_ATTACHMENT_MAX_BYTES // (1024 * 1024),
     }
     response = render(request, "widget/widget.html", context)
     response._csp_replace = {"frame-ancestors": frame_ancestors().split()}

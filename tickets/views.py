@@ -134,7 +134,14 @@ def _new_from_chat(request, chat):
         "email": chat.patron_email,
         "question": chat.question,
     }
+    if chat.source == Chat.Source.SMS:
+        # A question too long for SMS becomes a full ticket (manuals): the texts are the question,
+        # and the patron's name and email, asked for by text, are required.
+        from chat.sms.services import sms_ticket_initial
+
+        initial.update(sms_ticket_initial(chat))
     form = ChatTicketForm(request.POST or None, initial=initial)
+    form.fields["name"].required = chat.source == Chat.Source.SMS
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -3,6 +3,7 @@
 import { waitingFor } from "./clock.js";
 import { syncList } from "./keyed-list.js";
 import { firstLine } from "./message-text.js";
+import { sourceTag } from "./chat-extras.js";
 
 function element(tag, className, text) {
   const node = document.createElement(tag);
@@ -22,6 +23,7 @@ export function renderWaiting(list, empty, chats, onClaim) {
       const main = element("div", "item-main");
       const top = element("div", "item-top");
       top.append(element("span", "dept-tag", chat.department.name));
+      if (sourceTag(chat)) top.append(sourceTag(chat));
       const wait = element("time", "wait");
       wait.dateTime = chat.created_at;
       wait.dataset.since = chat.created_at;
@@ -54,7 +56,7 @@ export function renderMyChats(list, empty, chats, { openId, unread, onOpen }) {
       const button = element("button", "my-entry");
       button.type = "button";
       const top = element("span", "item-top");
-      top.append(element("span", "item-name", ""), element("span", "status-tag", ""));
+      top.append(element("span", "item-name", ""), ...[sourceTag(chat)].filter(Boolean), element("span", "status-tag", ""));
       const unreadBadge = element("span", "unread");
       unreadBadge.append(element("span", "unread-count"), element("span", "visually-hidden unread-label"));
       button.append(top, element("span", "item-dept"), element("span", "item-question"), unreadBadge);

@@ -3,6 +3,7 @@
 
 import { AnalyticsPanel } from "./analytics-panel.js";
 import { CannedMenu } from "./canned-menu.js";
+import { attachmentCard, buildExtras } from "./chat-extras.js";
 import { timeOfDay } from "./clock.js";
 import { chatEndpoints, getJson, postJson } from "./desk-api.js";
 import { appendLinkedText } from "./message-text.js";
@@ -152,6 +153,7 @@ export class ChatPane {
         if (!answer.ok) this.showError(answer.error);
       },
     });
+    view.extras = buildExtras(view, chat, { showError: (text) => this.showError(text), showNotice: (text) => this.showNotice(text) });
     view.analyticsPanel = new AnalyticsPanel(
       view.analytics,
       this.options.interactionUrl.replace("{id}", encodeURIComponent(chat.id)),
@@ -188,6 +190,7 @@ export class ChatPane {
     view.closeButton.disabled = !chat.has_interaction;
     view.closeButton.title = chat.has_interaction ? "" : "Save the Reference Analytics first";
     view.article.classList.toggle("is-ended", ended);
+    view.extras.update(chat);
     if (ended) {
       this.hideTyping();
       view.analyticsPanel.load();
@@ -375,5 +378,6 @@ function renderMessage(message) {
   sender.textContent = message.name || (message.sender === "patron" ? "Patron" : "Operator");
   head.append(sender, time);
   item.append(head, body);
+  if (message.attachment) item.append(attachmentCard(message.attachment));
   return item;
 }

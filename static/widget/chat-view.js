@@ -3,6 +3,7 @@
 // sessionStorage so a reload resumes it.
 
 import { forgetChat, saveChat } from "./chat-storage.js";
+import { initChatExtras } from "./chat-extras.js";
 import { initEndedPanel } from "./ended-panel.js";
 import { formFeedback } from "./form-feedback.js";
 import { tellHost } from "./host-frame.js";
@@ -29,6 +30,12 @@ export function initChatView({ show, onLeave }) {
   let seenBeforeReload = 0;
 
   const panel = initEndedPanel({ currentChat: () => chat, onNewChat: () => leave() });
+  const extras = initChatExtras({
+    currentChat: () => (status === "ended" ? null : chat),
+    onMessage: (message) => addMessage(message, { fromSocket: false }),
+    showError: (text) => showError(text),
+    clearError: () => errors.clear(),
+  });
 
   function setStatus(text) {
     $("chat-status").textContent = text;
@@ -105,6 +112,7 @@ export function initChatView({ show, onLeave }) {
     $("compose-body").placeholder = gettext("The chat has ended.");
     $("compose").querySelector("button").disabled = true;
     $("compose-hint").hidden = true;
+    extras.ended();
     panel.show(chat);
     $("ended").scrollIntoView({ block: "start" });
     if (focus) $("ended-title").focus();
@@ -124,6 +132,10 @@ export function initChatView({ show, onLeave }) {
         break;
       case "typing":
         if (frame.sender !== "patron") showTyping(frame.name);
+        break;
+      case "screenshare.requested":
+      case "screenshare.answered":
+        extras.handleFrame(frame);
         break;
       case "error":
         showError(frame.error);
@@ -209,6 +221,7 @@ export function initChatView({ show, onLeave }) {
     log.clear();
     errors.clear();
     panel.reset();
+    extras.reset();
     $("connection").hidden = true;
     $("question-card").hidden = true;
     $("end-chat").hidden = false;

@@ -2,6 +2,7 @@
 // node by node); the patron's own on the right, the librarian's on the left, the desk's notes
 // small and centred.
 
+import { fileCard } from "./chat-extras.js";
 import { appendLinkedText } from "./linked-text.js";
 import { format, gettext } from "./i18n.js";
 
@@ -35,6 +36,7 @@ function render(message) {
   body.className = "body";
   appendLinkedText(body, String(message.body ?? ""));
   item.append(body);
+  if (message.attachment) item.append(fileCard(message.attachment));
   return item;
 }
 

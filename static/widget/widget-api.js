@@ -50,6 +50,52 @@ export const api = {
   sendMessage: (chat, body) => call("POST", chatPath(chat, "messages"), { token: chat.token, body: { body } }),
   endChat: (chat) => call("POST", chatPath(chat, "end"), { token: chat.token, body: {} }),
   emailTranscript: (chat, email) => call("POST", chatPath(chat, "transcript"), { token: chat.token, body: { email } }),
+  answerScreenshare: (chat, id, accept) =>
+    call("POST", chatPath(chat, `screenshare/${encodeURIComponent(id)}`), { token: chat.token, body: { accept } }),
+  upload: (chat, file) => upload(chat, file),
+  download: (chat, id) => download(chat, id),
   rateChat: (chat, rating, comment) =>
     call("POST", chatPath(chat, "rating"), { token: chat.token, body: { rating, comment } }),
 };
+
+async function upload(chat, file) {
+  const form = new FormData();
+  form.append("file", file, file.name);
+  let response;
+  try {
+    response = await fetch(BASE + chatPath(chat, "attachments"), {
+      method: "POST",
+      headers: { Accept: "application/json", Authorization: `Bearer ${chat.token}` },
+      body: form,
+      credentials: "omit",
+      signal: AbortSignal.timeout(60000),
+    });
+  } catch {
+    return { ok: false, status: 0, data: { error: UNREACHABLE } };
+  }
+  let data = {};
+  try {
+    data = await response.json();
+  } catch {
+    data = {};
+  }
+  if (!response.ok && typeof data.error !== "string") {
+    data = { error: `The file could not be sent (error ${response.status}).` };
+  }
+  return { ok: response.ok, status: response.status, data };
+}
+
+/** A file of the patron's own chat as a Blob: the token goes in a header, so no plain link can fetch it. */
+async function download(chat, id) {
+  try {
+    const response = await fetch(BASE + chatPath(chat, `attachments/${encodeURIComponent(id)}`), {
+      headers: { Authorization: `Bearer ${chat.token}` },
+      credentials: "omit",
+      signal: AbortSignal.timeout(60000),
+    });
+    if (!response.ok) return { ok: false, error: "That file could not be downloaded." };
+    return { ok: true, blob: await response.blob() };
+  } catch {
+    return { ok: false, error: UNREACHABLE };
+  }
+}

@@ -1,0 +1,19 @@
+from django.contrib import admin
+
+from chat.sms.models import OutgoingSms, SmsConversation
+
+
+@admin.register(SmsConversation)
+class SmsConversationAdmin(admin.ModelAdmin):
+    list_display = ["phone", "chat", "open", "created_at"]
+    list_filter = ["open"]
+    readonly_fields = ["chat", "phone", "provider", "open", "created_at"]
+
+
+@admin.register(OutgoingSms)
+class OutgoingSmsAdmin(admin.ModelAdmin):
+    """Replies sent as texts, with their status: a failed one says why (last error)."""
+
+    list_display = ["to_phone", "status", "attempts", "created_at", "sent_at"]
+    list_filter = ["status"]
+    readonly_fields = [f.name for f in OutgoingSms._meta.fields]

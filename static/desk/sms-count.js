@@ -1,0 +1,31 @@
+// SMS segment rules (GSM 03.38), the same as chat/sms/segments.py: GSM-7 texts fit 160 characters in
+// one segment and 153 per segment beyond; anything else goes UCS-2, 70 and 67 UTF-16 units.
+
+const GSM_BASIC = new Set(
+  "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?" +
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà",
+);
+const GSM_EXTENDED = new Set("^{}\\[~]|€\f");
+
+export function smsLength(text) {
+  const chars = [...text];
+  if (chars.every((c) => GSM_BASIC.has(c) || GSM_EXTENDED.has(c))) {
+    return { encoding: "gsm", units: chars.reduce((n, c) => n + (GSM_EXTENDED.has(c) ? 2 : 1), 0) };
+  }
+  return { encoding: "ucs2", units: text.length };
+}
+
+export function segmentCount(text) {
+  const { encoding, units } = smsLength(text);
+  const [single, multi] = encoding === "gsm" ? [160, 153] : [70, 67];
+  return units <= single ? 1 : Math.ceil(units / multi);
+}
+
+/** "42 / 160", and the segments a longer reply takes. */
+export function smsCountText(text) {
+  const { encoding, units } = smsLength(text);
+  const limit = encoding === "gsm" ? 160 : 70;
+  const segments = segmentCount(text);
+  const kind = encoding === "gsm" ? "" : " (special characters: 70 per text)";
+  return `${units} / ${limit}${kind} · ${segments} SMS segment${segments === 1 ? "" : "s"}`;
+}
