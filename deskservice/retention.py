@@ -87,7 +87,9 @@ def _in_batches(chats, tickets, batch_size) -> RetentionResult:
     result = RetentionResult()
     while ids := list(chats.values_list("pk", flat=True)[:batch_size]):
         with transaction.atomic():
-            result.chats += _anonymise_chats(ids)
+            files, done = _anonymise_chats(ids)
+            result.chats += done
+            result.files += files
     while ids := list(tickets.values_list("pk", flat=True)[:batch_size]):
         with transaction.atomic():
             done, files = _anonymise_tickets(ids)
@@ -96,13 +98,14 @@ def _in_batches(chats, tickets, batch_size) -> RetentionResult:
     return result
 
 
-def _anonymise_chats(ids) -> int:
+def _anonymise_chats(ids) -> tuple[int, int]:
     now = timezone.now()
     Message.objects.filter(chat_id__in=ids).exclude(sender=Message.Sender.SYSTEM).update(body=ERASED)
     TranscriptEmail.objects.filter(chat_id__in=ids).update(to_email="", last_error="")
     Transfer.objects.filter(chat_id__in=ids).update(note="")
-    erase_chat_attachments(ids)
-    return Chat.objects.filter(pk__in=ids, anonymised_at__isnull=True).update(
+    _erase_sms(ids)
+    files = erase_chat_attachments(ids)
+    return files, Chat.objects.filter(pk__in=ids, anonymised_at__isnull=True).update(
         question=ERASED,
         patron_name="",
         patron_email="",
@@ -114,8 +117,25 @@ def _anonymise_chats(ids) -> int:
 
 
 def erase_chat_attachments(chat_ids) -> int:
-    """Files patrons attached in chats. Chats carry none yet; when they do, delete them here."""
-    return 0
+    """Files patrons attached in chats: the file on disk, then its row. Returns files removed."""
+    from chat.attachments import storage
+    from chat.attachments.models import ChatAttachment
+
+    attachments = ChatAttachment.objects.filter(chat_id__in=chat_ids)
+    removed = 0
+    for path in attachments.values_list("path", flat=True):
+        storage.remove(path)
+        removed += 1
+    attachments.delete()
+    return removed
+
+
+def _erase_sms(chat_ids) -> None:
+    """The patron's phone number and the texts sent to it."""
+    from chat.sms.models import OutgoingSms, SmsConversation
+
+    SmsConversation.objects.filter(chat_id__in=chat_ids).update(phone="", open=False)
+    OutgoingSms.objects.filter(conversation__chat_id__in=chat_ids).update(to_phone="", body=ERASED, last_error="")
 
 
 def _anonymise_tickets(ids) -> tuple[int, int]:

@@ -199,3 +199,34 @@ def test_beat_runs_the_retention_task_daily():
     app.loader.import_default_modules()
     assert entry["task"] in app.tasks
     assert str(entry["schedule"].hour) == "{3}"
+
+
+def test_sms_numbers_texts_and_chat_attachments_go_too(departments, alice, location, settings):
+    from chat.attachments.models import ChatAttachment
+    from chat.attachments.services import attach_file
+    from chat.attachments.storage import path_of
+    from chat.sms.base import InboundText
+    from chat.sms.models import OutgoingSms, SmsConversation
+    from chat.sms.services import receive_text
+    from chat.tests.test_attachments import PNG
+
+    settings.DESK_SMS_PROVIDER = "log"
+    bring_online(alice)
+    sms_chat = receive_text(provider="log", text=InboundText(provider_id="SM1", phone="+16175550100", body="Hours?"))
+    chat_services.claim_chat(chat_id=sms_chat.pk, operator=alice)
+    chat_services.send_message(chat=Chat.objects.get(pk=sms_chat.pk), body="9 to 5.", sender="operator", operator=alice)
+    web_chat, _ = chat_services.start_chat(department=departments["research"], question="See my screenshot")
+    attachment = attach_file(chat=web_chat, filename="screen.png", data=PNG)
+    file_path = path_of(attachment.path)
+    assert file_path.exists()
+    for chat in (Chat.objects.get(pk=sms_chat.pk), web_chat):
+        chat_services.end_chat(chat=chat, ended_by="patron")
+    Chat.objects.filter(pk__in=[sms_chat.pk, web_chat.pk]).update(created_at=OLD, ended_at=OLD)
+
+    result = anonymise_expired(now=NOW)
+
+    assert result.chats == 2 and result.files == 1
+    conversation = SmsConversation.objects.get(chat=sms_chat)
+    assert conversation.phone == "" and not conversation.open
+    assert set(OutgoingSms.objects.values_list("to_phone", "body")) == {("", ERASED)}
+    assert not ChatAttachment.objects.exists() and not file_path.exists()
