@@ -61,6 +61,7 @@ def prepare_desk(database_url: str, operators: int, departments: int, migrate: b
 
     django.setup()
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.auth.models import Group
     from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
     from django.db import connection
@@ -68,6 +69,7 @@ def prepare_desk(database_url: str, operators: int, departments: int, migrate: b
 
     from chat.models import Chat
     from deskservice.models import DashboardConnection, Department, User
+    from deskservice.roles import STUDENT_ASSISTANT
 
     if migrate:
         call_command("migrate", verbosity=0)
@@ -89,6 +91,8 @@ def prepare_desk(database_url: str, operators: int, departments: int, migrate: b
             user.set_unusable_password()
             user.save()
         user.departments.set([depts[number % departments]])
+        # Operators work the desk by their role (deskservice/roles.py), as a library would set them up.
+        user.groups.add(Group.objects.get(name=STUDENT_ASSISTANT))
         DashboardConnection.objects.filter(user=user).delete()
         session = SessionStore()
         session[SESSION_KEY] = str(user.pk)

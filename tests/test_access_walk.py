@@ -89,6 +89,12 @@ RULES = {
     "desk:ban": Rule(OPERATOR, ("POST",), chat_scoped=True),
     "desk:patron": Rule(OPERATOR, ("GET", "POST"), chat_scoped=True),
     "desk:chat_transcript": Rule(OPERATOR, chat_scoped=True),
+    "widget_api:attachments": Rule(PATRON_CHAT, ("POST",)),
+    "widget_api:attachment": Rule(PATRON_CHAT, ("GET",)),
+    "widget_api:screenshare_answer": Rule(PATRON_CHAT, ("POST",)),
+    "desk:attachment": Rule(OPERATOR),
+    "desk:screenshare": Rule(OPERATOR, ("POST",), chat_scoped=True),
+    "sms_inbound": Rule(SECRET, ("POST",)),
 }
 
 WS_RULES = {
@@ -97,7 +103,15 @@ WS_RULES = {
 }
 
 # A value for each URL parameter: one that exists and one that does not.
-MISSING = {"transfer_id": 987654, "conversation_id": 987654, "number": 987654, "attachment_id": 987654}
+MISSING = {
+    "transfer_id": 987654,
+    "conversation_id": 987654,
+    "number": 987654,
+    "attachment_id": 987654,
+    "request_id": 987654,
+}
+# Parameters that name a thing rather than a row: the same value whether it exists or not.
+FIXED = {"provider_name": "twilio"}
 
 
 def walk(patterns=None, prefix="", namespace=""):
@@ -158,6 +172,8 @@ def url_for(name, params, chat_id, *, missing=False):
             kwargs[param] = str(uuid.uuid4()) if missing else str(chat_id)
         elif param in MISSING:
             kwargs[param] = MISSING[param] if missing else 1
+        elif param in FIXED:
+            kwargs[param] = FIXED[param]
         else:
             pytest.fail(f"tests/test_access_walk.py has no sample value for the URL parameter {param!r} of {name}")
     return reverse(name, kwargs=kwargs)
@@ -193,7 +209,7 @@ def test_patron_endpoints_refuse_every_wrong_key_alike(desk, settings, route, na
         "wrong token": (url_for(name, params, chat.pk), "not-the-token"),
         "another chat's token": (url_for(name, params, chat.pk), desk["other_token"]),
         "no such chat": (url_for(name, params, chat.pk, missing=True), desk["token"]),
-        "not an id": (reverse(name, kwargs={"chat_id": "not-a-chat-id"}), desk["token"]),
+        "not an id": (url_for(name, params, chat.pk).replace(str(chat.pk), "not-a-chat-id"), desk["token"]),
     }
     for method in RULES[name].methods:
         answers = {}

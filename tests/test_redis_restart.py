@@ -95,6 +95,8 @@ async def _scenario(server, redis, cookie):
     await operator.wait_for_body("three: during")
 
     await patron.send({"type": "message", "body": "four: after the restart"})
+    # Alice answers what she has read: two sockets give no order between them otherwise.
+    await operator.wait_for_body("four: after the restart")
     await operator.send({"type": "message", "chat": started["id"], "body": "five: Alice after the restart"})
     expected = [
         "one: from the patron",

@@ -3,7 +3,7 @@ signed-in staff of the chat's department). Downloads are always attachments of a
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import FileResponse, Http404, JsonResponse
 from django.views.decorators.http import require_GET
 
@@ -11,7 +11,7 @@ from chat.attachments import storage
 from chat.attachments.models import ChatAttachment
 from chat.attachments.services import attach_file
 from chat.widget_api import _chat_from_token, message_json, widget_endpoint
-from deskservice import ratelimit
+from deskservice import ratelimit, roles
 from deskservice.jsonapi import BadRequest
 from deskservice.selectors import is_operator
 
@@ -58,6 +58,8 @@ def patron_download(request, chat_id, attachment_id):
 def staff_download(request, attachment_id):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
+    if not is_operator(request.user):
+        raise PermissionDenied("Only staff who work the desk can open patrons' files.")
     attachment = ChatAttachment.objects.select_related("chat").filter(pk=attachment_id).first()
     if attachment is None or not may_open(request.user, attachment.chat):
         raise Http404("No such attachment.")
@@ -65,10 +67,10 @@ def staff_download(request, attachment_id):
 
 
 def may_open(user, chat) -> bool:
-    """Staff of the chat's department, its operator, or a supervisor (superuser)."""
+    """Staff of the chat's department, its operator, or a supervisor."""
     if not is_operator(user):
         return False
-    if user.is_superuser or chat.operator_id == user.pk:
+    if user.has_perm(roles.REASSIGN_CHAT) or chat.operator_id == user.pk:
         return True
     return user.departments.filter(pk=chat.department_id).exists()
 
