@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "chat",
     "tickets",
     "analytics",
+    "faq",
 ]
 
 MIDDLEWARE = [
@@ -194,6 +195,8 @@ DESK_TRANSCRIPT_MAX_RETRIES = env.int("DESK_TRANSCRIPT_MAX_RETRIES", default=6)
 # Anonymous widget endpoints: requests allowed per client IP per minute.
 DESK_RATE_LIMIT_CHATS_PER_MINUTE = env.int("DESK_RATE_LIMIT_CHATS_PER_MINUTE", default=10)
 DESK_RATE_LIMIT_MESSAGES_PER_MINUTE = env.int("DESK_RATE_LIMIT_MESSAGES_PER_MINUTE", default=60)
+# FAQ suggestions are asked for while the patron types (debounced), so allow a brisk pace.
+DESK_RATE_LIMIT_FAQ_PER_MINUTE = env.int("DESK_RATE_LIMIT_FAQ_PER_MINUTE", default=60)
 
 # Scripts only from the desk itself: a message that slipped through as markup still cannot run.
 # The widget frame widens frame-ancestors to the allowed library sites (deskservice/views.py).

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from chat import desk_api, transfer_api, widget_api
 from deskservice import health, views
+from faq import api as faq_api
 from tickets import widget_api as ticket_widget_api
 
 widget_v1 = [
@@ -14,6 +15,8 @@ widget_v1 = [
     path("chats/<str:chat_id>/rating", widget_api.rating, name="rating"),
     path("chats/<str:chat_id>/end", widget_api.end, name="end"),
     path("tickets", ticket_widget_api.create_ticket, name="create_ticket"),
+    path("faq", faq_api.widget_suggestions, name="faq"),
+    path("faq/<int:entry_id>/view", faq_api.widget_view, name="faq_view"),
 ]
 
 desk = [
@@ -35,6 +38,7 @@ desk = [
     path("api/duty", transfer_api.duty, name="duty"),
     path("api/operators", transfer_api.operators, name="operators"),
     path("api/active-chats", transfer_api.active_chats, name="active_chats"),
+    path("api/faq", faq_api.desk_lookup, name="faq"),
 ]
 
 urlpatterns = [
@@ -45,6 +49,7 @@ urlpatterns = [
     path("desk/", include((desk, "desk"))),
     path("analytics/", include("analytics.urls")),
     path("tickets/", include("tickets.urls")),
+    path("faq/", include("faq.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
