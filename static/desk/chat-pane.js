@@ -3,6 +3,7 @@
 
 import { AnalyticsPanel } from "./analytics-panel.js";
 import { CannedMenu } from "./canned-menu.js";
+import { FaqLookup } from "./faq-lookup.js";
 import { timeOfDay } from "./clock.js";
 import { chatEndpoints, getJson, postJson } from "./desk-api.js";
 import { appendLinkedText } from "./message-text.js";
@@ -148,6 +149,7 @@ export class ChatPane {
         if (!answer.ok) this.showError(answer.error);
       },
     });
+    view.faq = new FaqLookup($("[data-faq-lookup]"), view.input, "/desk/api/faq");
     view.analyticsPanel = new AnalyticsPanel(
       view.analytics,
       this.options.interactionUrl.replace("{id}", encodeURIComponent(chat.id)),
