@@ -5,6 +5,7 @@ from faq.models import FaqEntry
 
 class FaqEntryForm(forms.ModelForm):
     link = forms.URLField(label="More information", required=False, assume_scheme="https")
+
     class Meta:
         model = FaqEntry
         fields = ["question", "answer", "department", "topics", "link", "published"]

@@ -47,9 +47,7 @@ def test_full_text_search_ranks_the_question_above_the_answer_and_stems_words(en
 def test_the_index_is_used_by_the_search(entries):
     with connection.cursor() as cursor:
         cursor.execute("SET enable_seqscan = off")
-        cursor.execute(
-            f"EXPLAIN SELECT id FROM faq_faqentry WHERE {search.VECTOR} @@ to_tsquery('english', 'print:*')"
-        )
+        cursor.execute(f"EXPLAIN SELECT id FROM faq_faqentry WHERE {search.VECTOR} @@ to_tsquery('english', 'print:*')")
         plan = "\n".join(row[0] for row in cursor.fetchall())
         cursor.execute("SET enable_seqscan = on")
     assert "faq_entry_search" in plan
@@ -93,7 +91,7 @@ def test_the_widget_endpoint_is_rate_limited(entries, client, settings):
 
 def test_the_public_page_escapes_the_answer_and_links_addresses(db, sam, client):
     entry = services.create_entry(
-        actor=sam, question="Scripts?", answer='<script>alert(1)</script> See https://library.example.edu/a'
+        actor=sam, question="Scripts?", answer="<script>alert(1)</script> See https://library.example.edu/a"
     )
     html = client.get(entry.get_absolute_url()).content.decode()
     assert "<script>alert(1)" not in html and "&lt;script&gt;" in html
@@ -154,3 +152,35 @@ def test_the_desk_lookup_needs_an_operator_and_finds_drafts_too(entries, client,
         ("Where can I print?", False),
         ("Can I print from my laptop?", True),
     }
+
+
+def test_make_faq_from_a_ticket_reply_starts_on_the_ticket_page(client, alice, departments, settings, tmp_path):
+    from tickets import services as ticket_services
+    from tickets.models import Queue, TicketMessage
+
+    settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    queue = Queue.objects.create(name="Research & Instruction", slug="research", department=departments["research"])
+    ticket = ticket_services.create_ticket(
+        question="Do you have the 1990 census on microfilm?",
+        email="pat@example.org",
+        name="Pat",
+        source="phone",
+        queue=queue,
+        operator=alice,
+    )
+    ticket_services.reply_to_ticket(ticket=ticket, operator=alice, body="Yes, on the second floor.", close=True)
+    reply = TicketMessage.objects.get(ticket=ticket, kind="reply")
+    client.force_login(alice)
+    page = client.get(reverse("tickets:detail", kwargs={"number": ticket.number})).content.decode()
+    make = f"{reverse('faq:make')}?ticket={ticket.number}&amp;message={reply.pk}"
+    assert f'href="{make}">Make FAQ</a>' in page
+    form = client.get(make.replace("&amp;", "&")).context["form"]
+    assert form["question"].value() == "Do you have the 1990 census on microfilm?"
+    assert form["answer"].value() == "Yes, on the second floor."
+    assert form["department"].value() == departments["research"].pk
+    client.post(
+        make.replace("&amp;", "&"),
+        {"question": form["question"].value(), "answer": "Yes: second floor.", "published": "on"},
+    )
+    assert FaqEntry.objects.get().source_ticket == ticket
