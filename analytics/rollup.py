@@ -13,10 +13,10 @@ row-locks the bucket, so two operators saving at once cannot lose each other's c
 
 from django.db import connection, transaction
 from django.db.models import Count, Sum, Value
-from django.db.models.functions import Coalesce, ExtractHour, TruncDate
+from django.db.models.functions import Coalesce, ExtractHour, TruncDate, TruncMonth
 from django.utils import timezone
 
-from analytics.models import DailyRollup, HourlyRollup, Interaction
+from analytics.models import DailyRollup, HourlyRollup, Interaction, MonthlyRollup
 
 NONE = 0  # the key of "not recorded" (a NULL would never conflict in the unique key)
 
@@ -60,16 +60,37 @@ def _upsert(model, keys: list[str], values: dict, sign: int) -> None:
             cursor.execute(f"DELETE FROM {table} WHERE {where} AND count <= 0", params)
 
 
+def _monthly(values: dict) -> dict:
+    return values | {"day": values["day"].replace(day=1)}
+
+
 def add(values: dict) -> None:
-    """Count an interaction (a `snapshot`) in both rollups. Call inside the saving transaction."""
+    """Count an interaction (a `snapshot`) in the rollups. Call inside the saving transaction."""
     _upsert(DailyRollup, DAILY_KEYS, values, +1)
+    _upsert(MonthlyRollup, DAILY_KEYS, _monthly(values), +1)
     _upsert(HourlyRollup, HOURLY_KEYS, values, +1)
 
 
 def remove(values: dict) -> None:
     """Take back an interaction counted by `add` (before an edit or a delete)."""
     _upsert(DailyRollup, DAILY_KEYS, values, -1)
+    _upsert(MonthlyRollup, DAILY_KEYS, _monthly(values), -1)
     _upsert(HourlyRollup, HOURLY_KEYS, values, -1)
+
+
+def _monthly_from_daily():
+    rows = (
+        DailyRollup.objects.order_by()
+        .annotate(month=TruncMonth("day"))
+        .values("month", *DAILY_KEYS[1:])
+        .annotate(n=Sum("count"), total=Sum("minutes"))
+    )
+    for row in rows.iterator(chunk_size=10_000):
+        yield {key: row[key] for key in DAILY_KEYS[1:]} | {
+            "day": row["month"],
+            "count": row["n"],
+            "minutes": row["total"],
+        }
 
 
 def _grouped(keys: list[str]):
@@ -96,22 +117,26 @@ def _grouped(keys: list[str]):
         yield bucket | {"count": row["n"], "minutes": row["total"]}
 
 
-def rebuild(batch_size: int = 10_000) -> tuple[int, int]:
-    """Recompute both rollups from the interactions; returns the number of rows of each."""
+def rebuild(batch_size: int = 10_000) -> tuple[int, int, int]:
+    """Recompute the rollups from the interactions; returns the number of daily, hourly and monthly rows."""
     counts = []
     with transaction.atomic():
-        for model, keys in ((DailyRollup, DAILY_KEYS), (HourlyRollup, HOURLY_KEYS)):
+        for model, rows in (
+            (DailyRollup, lambda: _grouped(DAILY_KEYS)),
+            (HourlyRollup, lambda: _grouped(HOURLY_KEYS)),
+            (MonthlyRollup, _monthly_from_daily),
+        ):
             if connection.vendor == "postgresql":
                 # Holds the services' upserts until the new figures are in (reads go on).
                 with connection.cursor() as cursor:
                     cursor.execute(f"LOCK TABLE {connection.ops.quote_name(model._meta.db_table)} IN EXCLUSIVE MODE")
             model.objects.all().delete()
             batch, total = [], 0
-            for row in _grouped(keys):
+            for row in rows():
                 batch.append(model(**row))
                 if len(batch) >= batch_size:
                     model.objects.bulk_create(batch)
                     total, batch = total + len(batch), []
             model.objects.bulk_create(batch)
             counts.append(total + len(batch))
-    return counts[0], counts[1]
+    return counts[0], counts[1], counts[2]

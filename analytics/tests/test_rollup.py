@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from analytics import reports, services
 from analytics.admin import InteractionAdmin
-from analytics.models import DailyRollup, HourlyRollup, Interaction
+from analytics.models import DailyRollup, HourlyRollup, Interaction, MonthlyRollup
 from analytics.reports import ReportFilter
 from analytics.tests.conftest import local
 
@@ -32,6 +32,8 @@ def test_the_rollups_equal_the_raw_figures_for_every_filter(fixed_interactions, 
     for report in [
         ReportFilter(start=date(2026, 3, 2), end=date(2026, 3, 15)),
         ReportFilter(start=date(2026, 3, 8), end=date(2026, 3, 8)),  # the day clocks go forward
+        ReportFilter(start=date(2026, 2, 15), end=date(2026, 4, 10)),  # March from the monthly rollup
+        ReportFilter(start=date(2026, 3, 1), end=date(2026, 3, 31)),  # one whole month
         ReportFilter(start=YEAR.start, end=YEAR.end, department=departments["ideas"]),
         ReportFilter(start=YEAR.start, end=YEAR.end, operator=carmen),
         ReportFilter(start=YEAR.start, end=YEAR.end, mode="in_person", location=choices["desk"]),
@@ -70,6 +72,7 @@ def test_an_edit_moves_the_count_and_an_emptied_bucket_disappears(fixed_interact
     assert_rollups_equal_raw()
     assert not DailyRollup.objects.filter(day=date(2026, 3, 8)).exists()
     assert not HourlyRollup.objects.filter(day=date(2026, 3, 8)).exists()
+    assert not MonthlyRollup.objects.filter(mode="email").exists()
     march_10 = reports.interaction_figures(ReportFilter(start=date(2026, 3, 10), end=date(2026, 3, 10)))
     assert march_10["totals"]["minutes"] == 25
     assert [(row["label"], row["count"]) for row in march_10["by_mode"]] == [("Phone", 1)]
@@ -101,6 +104,7 @@ def test_correcting_a_chat_interaction_counts_it_once(alice, departments, choice
 def test_the_rebuild_command_repairs_the_rollups(fixed_interactions):
     Interaction.objects.filter(pk=fixed_interactions[0].pk).delete()  # behind the services' back
     DailyRollup.objects.update(count=99)
+    MonthlyRollup.objects.update(count=99)
     call_command("rebuild_report_rollups", verbosity=0)
     assert_rollups_equal_raw()
     assert reports.interaction_figures(YEAR)["totals"]["count"] == 7

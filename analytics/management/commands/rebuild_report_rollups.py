@@ -15,9 +15,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         started = time.monotonic()
-        daily, hourly = rollup.rebuild()
+        daily, hourly, monthly = rollup.rebuild()
         self.stdout.write(
             self.style.SUCCESS(
-                f"Rebuilt {daily:,} daily and {hourly:,} hourly rows in {time.monotonic() - started:.1f} s."
+                f"Rebuilt {daily:,} daily, {hourly:,} hourly and {monthly:,} monthly rows "
+                f"in {time.monotonic() - started:.1f} s."
             )
         )
