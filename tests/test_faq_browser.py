@@ -48,3 +48,38 @@ def test_the_widget_suggests_faq_answers_and_the_patron_can_still_start_the_chat
     expect(widget.get_by_role("textbox", name="Your question")).to_have_value("can I renew my bo")
     expect(widget.get_by_role("button", name=re.compile("Start chat|Send question"))).to_be_enabled()
     context.close()
+
+
+def test_the_new_staff_and_public_pages_pass_axe(live_stack, browser, alice, sam):
+    from tickets.models import Queue
+    from tickets.services import change_ticket_status, create_ticket
+
+    url = live_stack["url"]
+    entry = services.create_entry(actor=sam, question="Where can I print?", answer="Every floor: https://lib.example/p")
+    queue = Queue.objects.create(name="Research help", slug="research-help", is_default=True)
+    queue.members.add(alice)
+    ticket = create_ticket(question="Renewing an interlibrary loan", email="pat@example.org", source="widget")
+    change_ticket_status(ticket=ticket, operator=sam, status="closed")
+
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    page = context.new_page()
+    page.goto(f"{url}/accounts/login/")
+    page.get_by_label("Username").fill("sam")
+    page.get_by_label("Password").fill("pw-sam-2026")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{url}/desk/")
+    for path, where in [
+        (f"/analytics/tickets/{ticket.number}/interaction", "a closed ticket's Reference Analytics form"),
+        ("/faq/new/", "Make FAQ"),
+        (f"/faq/{entry.slug}/", "an FAQ answer's public page"),
+    ]:
+        page.goto(f"{url}{path}")
+        expect(page.locator("h1")).to_be_visible(timeout=30_000)
+        assert_accessible(page.main_frame, where)
+    page.goto(f"{url}/faq/new/")
+    page.get_by_label("Question").fill("Can I scan to email?")
+    page.get_by_label("Answer").fill("Yes, at every copier.")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_contain_text("Saved", timeout=30_000)
+    assert FaqEntry.objects.filter(question="Can I scan to email?", created_by=sam).exists()
+    context.close()
