@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from analytics import services
 from analytics.models import FormSettings, Interaction, Location, PatronType, QuestionType, ReferralSource
 
 
@@ -56,3 +57,13 @@ class InteractionAdmin(admin.ModelAdmin):
     raw_id_fields = ["chat", "ticket", "operator"]
     # A million rows: counting them for every page of the changelist would be the slowest part.
     show_full_result_count = False
+
+    # Through the services, so the report rollups follow every edit and delete.
+    def save_model(self, request, obj, form, change):
+        services.save_interaction_edit(actor=request.user, interaction=obj)
+
+    def delete_model(self, request, obj):
+        services.delete_interactions(actor=request.user, interactions=[obj])
+
+    def delete_queryset(self, request, queryset):
+        services.delete_interactions(actor=request.user, interactions=list(queryset.only("pk")))

@@ -68,6 +68,18 @@ class ChatInteractionForm(InteractionFieldsForm):
     """The Reference Analytics form shown after End Chat."""
 
 
+class TicketInteractionForm(InteractionFieldsForm):
+    """The same form after a ticket is closed: the mode is always ticket, so it is not asked."""
+
+    class Meta:
+        model = Interaction
+        fields = [name for name in INTERACTION_FIELDS if name != "mode"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["mode"]
+
+
 class RecordInteractionForm(InteractionFieldsForm):
     """Record interaction: a walk-in or phone question, typed in a few seconds with the keyboard alone."""
 

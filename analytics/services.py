@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
+from analytics import rollup
 from analytics.models import Interaction, Location
 
 
@@ -21,25 +22,100 @@ def record_chat_interaction(
     referral_source=None,
 ) -> Interaction:
     """Save (or correct) the one interaction of a chat. It carries no patron identity."""
+    values = {
+        "happened_at": chat.created_at,
+        "mode": mode,
+        "location": location,
+        "duration_minutes": duration_minutes,
+        "department_id": chat.department_id,
+        "operator": operator,
+        "question_type": question_type,
+        "read_scale": read_scale,
+        "patron_type": patron_type,
+        "referral_source": referral_source,
+        "referred_by": referred_by,
+        "notes": notes,
+    }
     with transaction.atomic():
-        interaction, _ = Interaction.objects.update_or_create(
-            chat=chat,
-            defaults={
-                "happened_at": chat.created_at,
-                "mode": mode,
-                "location": location,
-                "duration_minutes": duration_minutes,
-                "department_id": chat.department_id,
-                "operator": operator,
-                "question_type": question_type,
-                "read_scale": read_scale,
-                "patron_type": patron_type,
-                "referral_source": referral_source,
-                "referred_by": referred_by,
-                "notes": notes,
-            },
-        )
+        interaction = Interaction.objects.select_for_update().filter(chat=chat).first()
+        if interaction is None:
+            interaction = Interaction.objects.create(chat=chat, **values)
+            rollup.add(rollup.snapshot(interaction))
+        else:
+            _change(interaction, values)
     return interaction
+
+
+def _change(interaction: Interaction, values: dict) -> None:
+    """Update a locked interaction and move its count to its new rollup buckets."""
+    rollup.remove(rollup.snapshot(interaction))
+    for name, value in values.items():
+        setattr(interaction, name, value)
+    interaction.save()
+    rollup.add(rollup.snapshot(interaction))
+
+
+def record_ticket_interaction(
+    *,
+    ticket,
+    operator,
+    location,
+    duration_minutes: int,
+    question_type=None,
+    read_scale: int | None = None,
+    patron_type=None,
+    referral_source=None,
+    referred_by: str = "",
+    notes: str = "",
+) -> Interaction:
+    """Save (or correct) the interaction of a closed ticket: closing it again updates, never duplicates."""
+    values = {
+        "mode": Interaction.Mode.TICKET,
+        "location": location,
+        "duration_minutes": duration_minutes,
+        "department_id": ticket.queue.department_id if ticket.queue_id else None,
+        "operator": operator,
+        "question_type": question_type,
+        "read_scale": read_scale,
+        "patron_type": patron_type,
+        "referral_source": referral_source,
+        "referred_by": referred_by,
+        "notes": notes,
+    }
+    with transaction.atomic():
+        interaction = (
+            Interaction.objects.select_for_update().filter(ticket=ticket, mode=Interaction.Mode.TICKET).first()
+        )
+        if interaction is None:
+            interaction = Interaction.objects.create(ticket=ticket, happened_at=timezone.now(), **values)
+            rollup.add(rollup.snapshot(interaction))
+        else:
+            _change(interaction, values)
+    return interaction
+
+
+def save_interaction_edit(*, actor, interaction: Interaction) -> Interaction:
+    """Save an interaction edited in admin by `actor`, keeping the rollups equal to the rows."""
+    with transaction.atomic():
+        if interaction.pk is None:
+            interaction.save()
+            rollup.add(rollup.snapshot(interaction))
+            return interaction
+        before = Interaction.objects.select_for_update().get(pk=interaction.pk)
+        rollup.remove(rollup.snapshot(before))
+        interaction.save()
+        rollup.add(rollup.snapshot(interaction))
+    return interaction
+
+
+def delete_interactions(*, actor, interactions) -> int:
+    """Delete interactions (admin, by `actor`) and take them out of the rollups."""
+    with transaction.atomic():
+        locked = list(Interaction.objects.select_for_update().filter(pk__in=[i.pk for i in interactions]))
+        for interaction in locked:
+            rollup.remove(rollup.snapshot(interaction))
+        Interaction.objects.filter(pk__in=[i.pk for i in locked]).delete()
+    return len(locked)
 
 
 def record_interaction(
@@ -61,21 +137,24 @@ def record_interaction(
     """Record a walk-in, phone or email question (or a closed ticket) answered by `operator`, now."""
     if mode in (Interaction.Mode.CHAT, Interaction.Mode.SMS):
         raise ValueError("Chats and SMS chats are recorded from the chat, after End Chat.")
-    return Interaction.objects.create(
-        happened_at=happened_at or timezone.now(),
-        mode=mode,
-        location=location,
-        duration_minutes=duration_minutes,
-        department=department,
-        operator=operator,
-        question_type=question_type,
-        read_scale=read_scale,
-        patron_type=patron_type,
-        referral_source=referral_source,
-        referred_by=referred_by,
-        notes=notes,
-        ticket=ticket,
-    )
+    with transaction.atomic():
+        interaction = Interaction.objects.create(
+            happened_at=happened_at or timezone.now(),
+            mode=mode,
+            location=location,
+            duration_minutes=duration_minutes,
+            department=department,
+            operator=operator,
+            question_type=question_type,
+            read_scale=read_scale,
+            patron_type=patron_type,
+            referral_source=referral_source,
+            referred_by=referred_by,
+            notes=notes,
+            ticket=ticket,
+        )
+        rollup.add(rollup.snapshot(interaction))
+    return interaction
 
 
 def chat_interaction_initial(chat) -> dict:

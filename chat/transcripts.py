@@ -17,6 +17,8 @@ def transcript_lines(chat) -> list[dict]:
         message.chat = chat
         lines.append(
             {
+                "id": message.id,
+                "staff": message.sender == Message.Sender.OPERATOR,
                 "time": timezone.localtime(message.created_at),
                 "system": message.sender == Message.Sender.SYSTEM,
                 "name": message_sender_name(message),

@@ -39,11 +39,12 @@ CONFIGURATION = [
     "analytics.patrontype",
     "analytics.referralsource",
     "analytics.formsettings",
+    "faq.faqentry",
 ]
 # Supervisors look after the people, chats and tickets too, without deleting history.
 SUPERVISED = ["deskservice.user", "chat.chat", "chat.ban", "tickets.ticket", "analytics.interaction"]
 
-_STUDENT = [WORK_DESK, "analytics.add_interaction"]
+_STUDENT = [WORK_DESK, "analytics.add_interaction", "faq.add_faqentry"]
 _LIBRARIAN = [*_STUDENT, VIEW_REPORTS, EXPORT_DATA]
 _BACKUP = [*_LIBRARIAN, REASSIGN_CHAT, REASSIGN_TICKET, VIEW_AUDIT]
 _CONFIGURE = [

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "chat",
     "tickets",
     "analytics",
+    "faq",
 ]
 
 MIDDLEWARE = [
@@ -274,6 +275,8 @@ DESK_RATE_LIMIT_UPLOADS_PER_MINUTE = env.int("DESK_RATE_LIMIT_UPLOADS_PER_MINUTE
 # Screenshare: the library's meeting link when an operator has none of their own (admin can override).
 # Zoom or Jitsi or any URL; "{chat}" is replaced by an unguessable room name for each request.
 DESK_SCREENSHARE_URL = env.str("DESK_SCREENSHARE_URL", default="")
+# FAQ suggestions are asked for while the patron types (debounced), so allow a brisk pace.
+DESK_RATE_LIMIT_FAQ_PER_MINUTE = env.int("DESK_RATE_LIMIT_FAQ_PER_MINUTE", default=60)
 
 # Scripts only from the desk itself: a message that slipped through as markup still cannot run.
 # The widget frame widens frame-ancestors to the allowed library sites (deskservice/views.py).

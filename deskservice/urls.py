@@ -8,6 +8,7 @@ from chat.attachments import views as attachment_views
 from chat.screenshare import views as screenshare_views
 from chat.sms import webhook as sms_webhook
 from deskservice import health, views
+from faq import api as faq_api
 from tickets import widget_api as ticket_widget_api
 
 widget_v1 = [
@@ -25,6 +26,8 @@ widget_v1 = [
         name="attachment",
     ),
     path("chats/<str:chat_id>/screenshare/<int:request_id>", screenshare_views.answer, name="screenshare_answer"),
+    path("faq", faq_api.widget_suggestions, name="faq"),
+    path("faq/<int:entry_id>/view", faq_api.widget_view, name="faq_view"),
 ]
 
 desk = [
@@ -51,6 +54,7 @@ desk = [
     path("api/active-chats", transfer_api.active_chats, name="active_chats"),
     path("api/attachments/<int:attachment_id>/download", attachment_views.staff_download, name="attachment"),
     path("api/chats/<str:chat_id>/screenshare", screenshare_views.request_screenshare, name="screenshare"),
+    path("api/faq", faq_api.desk_lookup, name="faq"),
 ]
 
 urlpatterns = [
@@ -63,6 +67,7 @@ urlpatterns = [
     path("desk/", include((desk, "desk"))),
     path("analytics/", include("analytics.urls")),
     path("tickets/", include("tickets.urls")),
+    path("faq/", include("faq.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("sms/<str:provider_name>/inbound", sms_webhook.inbound, name="sms_inbound"),

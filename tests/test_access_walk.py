@@ -95,6 +95,11 @@ RULES = {
     "desk:attachment": Rule(OPERATOR),
     "desk:screenshare": Rule(OPERATOR, ("POST",), chat_scoped=True),
     "sms_inbound": Rule(SECRET, ("POST",)),
+    "widget_api:faq": Rule(PUBLIC),
+    "widget_api:faq_view": Rule(PUBLIC, ("POST",)),
+    "desk:faq": Rule(OPERATOR),
+    "faq:make": Rule(OPERATOR, ("GET", "POST")),
+    "faq:entry": Rule(PUBLIC),
 }
 
 WS_RULES = {
@@ -111,7 +116,7 @@ MISSING = {
     "request_id": 987654,
 }
 # Parameters that name a thing rather than a row: the same value whether it exists or not.
-FIXED = {"provider_name": "twilio"}
+FIXED = {"provider_name": "twilio", "slug": "no-such-answer", "entry_id": 987654}
 
 
 def walk(patterns=None, prefix="", namespace=""):

@@ -215,7 +215,7 @@ def ticket_reply(request, number):
         )
         return "Reply sent and ticket closed." if close else "Reply sent; the ticket waits for the patron (pending)."
 
-    return _act(request, ticket, form, act, tab="reply", form_name="reply_form")
+    return _act(request, ticket, form, act, tab="reply", form_name="reply_form", closes=lambda data: close)
 
 
 @require_POST
@@ -241,7 +241,15 @@ def ticket_status(request, number):
         )
         return f"Status is now {changed.get_status_display().lower()}."
 
-    return _act(request, ticket, StatusForm(request.POST), act, tab=None, form_name="status_form")
+    return _act(
+        request,
+        ticket,
+        StatusForm(request.POST),
+        act,
+        tab=None,
+        form_name="status_form",
+        closes=lambda data: data["status"] == Ticket.Status.CLOSED,
+    )
 
 
 @require_POST
@@ -262,7 +270,15 @@ def ticket_transfer(request, number):
         )
         return _transfer_notice(changed, data)
 
-    return _act(request, ticket, TransferForm(request.POST), act, tab="transfer", form_name="transfer_form")
+    return _act(
+        request,
+        ticket,
+        TransferForm(request.POST),
+        act,
+        tab="transfer",
+        form_name="transfer_form",
+        closes=lambda data: data["close"],
+    )
 
 
 @require_POST
@@ -287,7 +303,7 @@ def _transfer_notice(ticket, data) -> str:
     return done + (" and closed." if data["close"] else ".")
 
 
-def _act(request, ticket, form, act, *, tab, form_name):
+def _act(request, ticket, form, act, *, tab, form_name, closes=lambda data: False):
     """Validate, call the service, and redirect; or show the page again with the error and the
     operator's text still in the form."""
     if form.is_valid():
@@ -301,6 +317,9 @@ def _act(request, ticket, form, act, *, tab, form_name):
                 form.data = form.data.copy()
                 form.data["version"] = ticket.version
         else:
+            if closes(form.cleaned_data):
+                # Closing offers the Reference Analytics form, as End Chat does.
+                return redirect("analytics:ticket_interaction", number=ticket.number)
             return redirect(reverse("tickets:detail", kwargs={"number": ticket.number}) + "#conversation")
     else:
         status = 400

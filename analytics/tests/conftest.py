@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from analytics import rollup
 from analytics.models import Interaction, Location, QuestionType
 from analytics.reports import ReportFilter
 from chat.models import Chat, ChatEvent
@@ -53,7 +54,7 @@ def fixed_interactions(departments, alice, bob, carmen, choices):
         ("2026-03-01 23:59", "in_person", "desk", 7, research, alice, "directional", 1),
         ("2026-03-16 00:00", "in_person", "desk", 7, research, alice, "directional", 1),
     ]
-    return [
+    created = [
         Interaction.objects.create(
             happened_at=local(when),
             mode=mode,
@@ -67,6 +68,9 @@ def fixed_interactions(departments, alice, bob, carmen, choices):
         )
         for when, mode, location, minutes, department, operator, question, level in rows
     ]
+    for interaction in created:  # as the recording services do
+        rollup.add(rollup.snapshot(interaction))
+    return created
 
 
 def make_chat(department, *, created: str, wait=None, duration=None, rating=None, source="web", **extra):

@@ -4,6 +4,7 @@
 import { AnalyticsPanel } from "./analytics-panel.js";
 import { CannedMenu } from "./canned-menu.js";
 import { attachmentCard, buildExtras } from "./chat-extras.js";
+import { FaqLookup } from "./faq-lookup.js";
 import { timeOfDay } from "./clock.js";
 import { chatEndpoints, getJson, postJson } from "./desk-api.js";
 import { appendLinkedText } from "./message-text.js";
@@ -154,6 +155,7 @@ export class ChatPane {
       },
     });
     view.extras = buildExtras(view, chat, { showError: (text) => this.showError(text), showNotice: (text) => this.showNotice(text) });
+    view.faq = new FaqLookup($("[data-faq-lookup]"), view.input, "/desk/api/faq");
     view.analyticsPanel = new AnalyticsPanel(
       view.analytics,
       this.options.interactionUrl.replace("{id}", encodeURIComponent(chat.id)),

@@ -2,6 +2,7 @@
 // department is online (or the desk answers 409), leaves the question as a ticket for an email
 // reply. One form for both, so what the patron typed stays put when it changes mode.
 
+import { initFaqSuggestions } from "./faq-suggestions.js";
 import { formFeedback, whileBusy } from "./form-feedback.js";
 import { api } from "./widget-api.js";
 import { format, gettext } from "./i18n.js";
@@ -39,6 +40,7 @@ function pageUrl() {
 
 export function initStartView({ show, onChatStarted }) {
   const errors = formFeedback("start-error", "");
+  const faq = initFaqSuggestions();
   let departments = [];
   let loaded = false;
   let refreshTimer = null;
@@ -176,6 +178,7 @@ export function initStartView({ show, onChatStarted }) {
     clearInterval(refreshTimer);
     // Back on this form after the chat, the patron asks something new; name and email stay.
     $("question").value = "";
+    faq.clear();
     onChatStarted({
       id: answer.data.id,
       token: answer.data.token,

@@ -1,0 +1,12 @@
+from django import forms
+
+from faq.models import FaqEntry
+
+
+class FaqEntryForm(forms.ModelForm):
+    link = forms.URLField(label="More information", required=False, assume_scheme="https")
+
+    class Meta:
+        model = FaqEntry
+        fields = ["question", "answer", "department", "topics", "link", "published"]
+        widgets = {"answer": forms.Textarea(attrs={"rows": 8}), "question": forms.TextInput(attrs={"size": 80})}
