@@ -100,6 +100,7 @@ RULES = {
     "desk:faq": Rule(OPERATOR),
     "faq:make": Rule(OPERATOR, ("GET", "POST")),
     "faq:entry": Rule(PUBLIC),
+    "analytics:ticket_interaction": Rule(OPERATOR, ("GET", "POST")),
 }
 
 WS_RULES = {

@@ -123,7 +123,7 @@ def test_a_question_left_in_spanish_is_acknowledged_in_spanish(client, departmen
 
 # --- The translation files -------------------------------------------------------------------
 
-SOURCES = ["manage.py", "deskservice", "chat", "tickets", "analytics", "templates", "static", "locale"]
+SOURCES = ["manage.py", "deskservice", "chat", "tickets", "analytics", "faq", "templates", "static", "locale"]
 
 
 def test_every_string_the_code_marks_is_translated_to_spanish(tmp_path):

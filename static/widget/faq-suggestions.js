@@ -5,6 +5,7 @@
 
 import { appendLinkedText } from "./linked-text.js";
 import { api } from "./widget-api.js";
+import { gettext } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const DEBOUNCE_MS = 350;
@@ -55,12 +56,12 @@ export function initFaqSuggestions() {
     const links = document.createElement("p");
     links.className = "faq-links";
     const page = safeHref(shown.url);
-    if (page) links.append(link("Open this answer on its own page", page));
+    if (page) links.append(link(gettext("Open this answer on its own page"), page));
     const more = safeHref(shown.link);
-    if (more) links.append(" · ", link("More information", more));
+    if (more) links.append(" · ", link(gettext("More information"), more));
     const still = document.createElement("p");
     still.className = "hint";
-    still.textContent = "Not what you needed? Your question is still here: start the chat below.";
+    still.textContent = gettext("Not what you needed? Your question is still here: start the chat below.");
     answer.replaceChildren(title, text, links, still);
     answer.hidden = false;
   }
