@@ -46,12 +46,17 @@ export function initStartView({ show, onChatStarted }) {
   let refreshTimer = null;
   // Departments the desk just refused a chat for (409), even if the last status said online.
   const refused = new Set();
+  // The patron chose to leave a question rather than wait for an operator who is away.
+  let awayTicket = false;
   const wanted = params.get("department") || "";
 
   const isOnline = (department) => department.online && !refused.has(department.slug);
   const chosen = () => departments.find((d) => d.slug === $("department").value);
   // Until the status has loaded nothing is known, so the form offers a chat and the desk decides.
-  const offline = () => refused.has($("department").value) || (loaded && !(chosen() && isOnline(chosen())));
+  // Online, but every operator there has set Away (docs/protocol.md, status).
+  const isAway = () => Boolean(loaded && chosen() && isOnline(chosen()) && chosen().away);
+  const offline = () =>
+    refused.has($("department").value) || (loaded && !(chosen() && isOnline(chosen()))) || (awayTicket && isAway());
 
   function fillSelect() {
     const select = $("department");
@@ -99,8 +104,11 @@ export function initStartView({ show, onChatStarted }) {
   /** Chat mode or ticket mode, following the chosen department. */
   function applyMode() {
     const ticket = offline();
+    const away = isAway();
     $("start-form").dataset.mode = ticket ? "ticket" : "chat";
-    $("offline-notice").hidden = !ticket;
+    $("offline-notice").hidden = !ticket || away;
+    $("away-notice").hidden = !away;
+    $("away-switch").textContent = ticket ? gettext("Start a chat instead") : gettext("Leave a question for email follow-up");
     $("start-title").textContent = ticket ? gettext("Leave us a question") : gettext("How can we help?");
     $("email-label").textContent = ticket ? gettext("Email") : gettext("Email (optional)");
     $("email").required = ticket;
@@ -226,7 +234,14 @@ export function initStartView({ show, onChatStarted }) {
   $("start-form").addEventListener("submit", submit);
   $("department").addEventListener("change", () => {
     errors.clear();
+    awayTicket = false;
     applyMode();
+  });
+  $("away-switch").addEventListener("click", () => {
+    awayTicket = !awayTicket;
+    errors.clear();
+    applyMode();
+    (awayTicket ? $("email") : $("question")).focus();
   });
   $("question").addEventListener("input", updateCount);
   $("ask-again").addEventListener("click", () => enter());
