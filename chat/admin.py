@@ -2,7 +2,10 @@ from django.contrib import admin
 
 from chat.bans import lift_ban
 from chat.models import Ban, CannedMessage, Chat, ChatEvent, Message, TranscriptEmail, Transfer
+from chat.services import close_chat_for_operator
+from chat.transfers import reassign_chat
 from deskservice import audit
+from deskservice.admin_actions import choose_operator_then, run_each
 from deskservice.admin_export import export_csv_action, has_export_permission
 
 
@@ -59,11 +62,31 @@ class ChatAdmin(admin.ModelAdmin):
                 ("rating", "rating"),
             ],
             filename="chats.csv",
-        )
+        ),
+        "reassign_chats",
+        "close_chats",
     ]
 
     def has_add_permission(self, request):
         return False
+
+    def has_reassign_permission(self, request):
+        return request.user.has_perm("chat.reassign_chat")
+
+    @admin.action(description="Reassign to an operator", permissions=["reassign"])
+    def reassign_chats(self, request, queryset):
+        return choose_operator_then(
+            request,
+            queryset,
+            action="reassign_chats",
+            question="Reassign these chats to an operator who is online:",
+            button="Reassign",
+            apply=lambda chat, operator: reassign_chat(chat=chat, supervisor=request.user, to_operator=operator),
+        )
+
+    @admin.action(description="Close ended chats", permissions=["reassign"])
+    def close_chats(self, request, queryset):
+        run_each(request, queryset, lambda chat: close_chat_for_operator(chat=chat, supervisor=request.user))
 
     def has_export_permission(self, request):
         return has_export_permission(request)
@@ -138,6 +161,7 @@ class BanAdmin(admin.ModelAdmin):
         for ban in queryset:
             lift_ban(ban=ban, supervisor=request.user)
         self.message_user(request, f"Lifted {queryset.count()} ban(s).")
+
 
 # SMS and screenshare keep their admin beside their code; importing registers it.
 import chat.screenshare.admin  # noqa: E402, F401

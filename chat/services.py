@@ -296,6 +296,31 @@ def close_chat(*, chat, operator) -> Chat:
     return chat
 
 
+def close_chat_for_operator(*, chat, supervisor) -> Chat:
+    """A supervisor closes an ended chat its operator left open (gone home, browser closed).
+
+    Unlike Close Chat it does not wait for the Reference Analytics: the operator may never come
+    back to save them. Audited, and the chat leaves the operator's dashboard.
+    """
+    if not supervisor.has_perm("chat.reassign_chat"):
+        raise NotAllowed("Only supervisors can close other operators' chats.")
+    with transaction.atomic():
+        locked = Chat.objects.select_for_update().get(pk=chat.pk)
+        if locked.status != Chat.Status.ENDED:
+            raise ChatConflict("End the chat before closing it.")
+        if locked.closed_at:
+            return locked
+        locked.closed_at = timezone.now()
+        locked.save(update_fields=["closed_at"])
+        ChatEvent.objects.create(
+            chat=locked, kind=ChatEvent.Kind.CLOSED, actor=supervisor, detail={"for": locked.operator_id}
+        )
+        audit.record(actor=supervisor, action=audit.Action.CLOSED_CHAT, target=locked, for_operator=locked.operator_id)
+        if locked.operator_id:
+            realtime.publish(realtime.operator_group(locked.operator_id), realtime.chat_closed_event(locked))
+    return locked
+
+
 def request_transcript(*, chat, email: str, requested_by: str, operator=None) -> TranscriptEmail:
     """Queue the transcript email; a Celery task sends it once, retrying while SMTP fails.
 

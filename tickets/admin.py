@@ -1,6 +1,8 @@
 from django.contrib import admin
 
+from deskservice.admin_actions import choose_operator_then, run_each
 from deskservice.admin_export import export_csv_action, has_export_permission
+from tickets import services
 from tickets.models import (
     ExternalTeam,
     InboundEmail,
@@ -72,8 +74,34 @@ class TicketAdmin(admin.ModelAdmin):
                 ("closed_at", "closed_at"),
             ],
             filename="tickets.csv",
-        )
+        ),
+        "reassign_tickets",
+        "close_tickets",
     ]
+
+    def has_reassign_permission(self, request):
+        return request.user.has_perm("tickets.reassign_ticket")
+
+    @admin.action(description="Reassign to an operator", permissions=["reassign"])
+    def reassign_tickets(self, request, queryset):
+        return choose_operator_then(
+            request,
+            queryset,
+            action="reassign_tickets",
+            question="Assign these tickets to:",
+            button="Reassign",
+            apply=lambda ticket, operator: services.transfer_ticket(
+                ticket=ticket, operator=request.user, queue=ticket.queue, assignee=operator
+            ),
+        )
+
+    @admin.action(description="Close", permissions=["reassign"])
+    def close_tickets(self, request, queryset):
+        run_each(
+            request,
+            queryset,
+            lambda ticket: services.change_ticket_status(ticket=ticket, operator=request.user, status="closed"),
+        )
 
     def has_export_permission(self, request):
         return has_export_permission(request)
