@@ -47,9 +47,13 @@ def ticket_interaction(request, number):
         form = TicketInteractionForm(instance=existing)
     else:
         form = TicketInteractionForm(initial=_initial(ticket))
+    from tickets.views import NOTICE
+
+    # What the closing step did ("Reply sent and ticket closed."), shown here where it led.
+    notice = request.session.pop(NOTICE, "") if request.method == "GET" else ""
     return render(
         request,
         "analytics/ticket_interaction.html",
-        {"form": form, "ticket": ticket, "saved": saved, "recorded": existing is not None},
+        {"form": form, "ticket": ticket, "saved": saved, "recorded": existing is not None, "notice": notice},
         status=400 if request.method == "POST" and not saved else 200,
     )

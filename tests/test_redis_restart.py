@@ -77,6 +77,7 @@ async def _scenario(server, redis, cookie):
     await asyncio.wait_for(patron.up.wait(), 15)
 
     await patron.send({"type": "message", "body": "one: from the patron"})
+    await operator.wait_for_body("one: from the patron")
     await operator.send({"type": "message", "chat": started["id"], "body": "two: from Alice"})
     for client in (patron, operator):
         await client.wait_for_body("two: from Alice")

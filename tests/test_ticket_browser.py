@@ -148,7 +148,10 @@ def test_it_turns_a_chat_into_a_ticket_answers_it_and_submits_it_as_closed(
     # 5. Submit as Closed: reply and close in one step.
     page.get_by_label(re.compile("^Reply to Pat Patron")).fill("Yes: https://www.ofgem.gov.uk/ (2019 annual report).")
     page.get_by_role("button", name="Submit as Closed").click()
-    expect(page.get_by_role("status")).to_have_text("Reply sent and ticket closed.")
+    # Closing offers the Reference Analytics form, as End Chat does.
+    expect(page.get_by_role("status")).to_have_text("Reply sent and ticket closed. Now record its Reference Analytics.")
+    expect(page.get_by_role("heading", name=f"Reference Analytics for ticket #{ticket.number}")).to_be_visible()
+    page.get_by_role("link", name=f"Back to ticket #{ticket.number}").click()
     expect(page.locator(".tk-summary .tk-badge")).to_have_text("Closed")
     second = mailbox.wait_for(2)[1]
     assert second["In-Reply-To"] == "<CAPat.reply.1@mail.example.org>"
@@ -206,7 +209,10 @@ def test_it_creates_a_phone_ticket_and_refers_it_to_its(live_stack, browser, dep
     page.get_by_label("Close the ticket on our side").check()
     shot(page, "tickets-06-assign-transfer")
     page.get_by_role("button", name="Assign/Transfer").click()
-    expect(page.get_by_role("status")).to_have_text("Referred to ITS; they have been emailed the ticket and closed.")
+    expect(page.get_by_role("status")).to_have_text(
+        "Referred to ITS; they have been emailed the ticket and closed. Now record its Reference Analytics."
+    )
+    page.get_by_role("link", name=f"Back to ticket #{ticket.number}").click()
     referral = mailbox.wait_for(1)[0]
     assert referral["To"] == "ITS <itshelp@its.example.edu>"
     text = referral.get_body(("plain",)).get_content()

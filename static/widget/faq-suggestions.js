@@ -103,5 +103,7 @@ export function initFaqSuggestions() {
     clearTimeout(timer);
     timer = setTimeout(lookUp, DEBOUNCE_MS);
   });
+  // Text typed before this script ran (a slow connection) or restored by the browser counts too.
+  if ($("question").value.trim()) timer = setTimeout(lookUp, DEBOUNCE_MS);
   return { clear };
 }

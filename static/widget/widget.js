@@ -34,6 +34,9 @@ if (framed) {
   });
   onHostSignal((signal) => {
     if (signal !== "focus") return;
+    // The patron already clicked into the form (the frame was still loading): leave them there.
+    const active = document.activeElement;
+    if (active && active !== document.body && $("widget").contains(active)) return;
     if (!$("chat-view").hidden) chatView.focus();
     else if (!$("start-view").hidden) $("department").focus();
     else $(VIEWS.find((id) => !$(id).hidden)).querySelector(".view-title").focus();
