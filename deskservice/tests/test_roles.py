@@ -144,3 +144,14 @@ async def test_the_dashboard_socket_checks_the_role(departments, name, allowed):
             message = await communicator.receive_output(timeout=3)
             assert message["type"] == "websocket.close"
     await communicator.disconnect()
+
+
+@pytest.mark.django_db
+def test_the_menu_offers_only_what_the_role_may_open(alice, lena, sue):
+    def menu(user):
+        page = as_user(user).get("/tickets/").content.decode()
+        return {label for label in ("Reports", "Admin") if f">{label}</a>" in page}
+
+    assert menu(alice) == set()
+    assert menu(lena) == {"Reports"}
+    assert menu(sue) == {"Reports", "Admin"}
