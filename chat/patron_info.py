@@ -7,17 +7,14 @@ from django.db import transaction
 from django.db.models import Q
 
 from chat.models import Chat, ChatEvent
-from chat.services import ChatError, NotAllowed, _clean_email, _optional_text
-from deskservice import realtime, roles
+from chat.selectors import may_see_chat
+from chat.services import NotAllowed, _clean_email, _optional_text
+from deskservice import realtime
 
 HISTORY_LIMIT = 20
 
 
-def may_see(user, chat) -> bool:
-    """The chat's operator, operators of its department, and supervisors."""
-    if chat.operator_id == user.pk or user.has_perm(roles.REASSIGN_CHAT):
-        return True
-    return user.departments.filter(pk=chat.department_id).exists()
+may_see = may_see_chat
 
 
 def update_patron(*, chat, operator, name: str, email: str) -> Chat:
@@ -136,9 +133,3 @@ def patron_info(chat) -> dict:
         **history(chat),
     }
 
-
-def chat_for_transcript(user, chat_id):
-    chat = Chat.objects.select_related("department", "operator").filter(pk=chat_id).first()
-    if chat is None or not may_see(user, chat):
-        raise ChatError("That chat does not exist.")
-    return chat

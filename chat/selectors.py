@@ -16,3 +16,12 @@ def canned_messages_for(department_id):
     return CannedMessage.objects.filter(Q(department__isnull=True) | Q(department_id=department_id)).order_by(
         "department", "position", "title"
     )
+
+
+def may_see_chat(user, chat) -> bool:
+    """Who may read a chat and its files: its operator, its department's operators, supervisors."""
+    from deskservice import roles
+
+    if chat.operator_id == user.pk or user.has_perm(roles.REASSIGN_CHAT):
+        return True
+    return user.departments.filter(pk=chat.department_id).exists()

@@ -10,8 +10,9 @@ from django.views.decorators.http import require_GET
 from chat.attachments import storage
 from chat.attachments.models import ChatAttachment
 from chat.attachments.services import attach_file
+from chat.selectors import may_see_chat
 from chat.widget_api import _chat_from_token, message_json, widget_endpoint
-from deskservice import ratelimit, roles
+from deskservice import ratelimit
 from deskservice.jsonapi import BadRequest
 from deskservice.selectors import is_operator
 
@@ -67,12 +68,8 @@ def staff_download(request, attachment_id):
 
 
 def may_open(user, chat) -> bool:
-    """Staff of the chat's department, its operator, or a supervisor."""
-    if not is_operator(user):
-        return False
-    if user.has_perm(roles.REASSIGN_CHAT) or chat.operator_id == user.pk:
-        return True
-    return user.departments.filter(pk=chat.department_id).exists()
+    """Staff who work the desk and may see the chat (chat.selectors.may_see_chat)."""
+    return is_operator(user) and may_see_chat(user, chat)
 
 
 def _download(attachment):
