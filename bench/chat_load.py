@@ -17,8 +17,9 @@ server processes' peak memory (RSS summed over each process tree).
     python bench/chat_load.py --claim-storm                                # 50 operators, 200 chats
     python bench/chat_load.py --url http://127.0.0.1:8000 ...             # attach to a running desk
 
-The bench server raises the anonymous rate limits (DESK_RATE_LIMIT_*_PER_MINUTE): every
-simulated patron comes from 127.0.0.1. Never do that in production (docs/operations.md).
+The bench server raises the anonymous rate limits (DESK_RATE_LIMIT_*_PER_MINUTE) and the
+queue cap (DESK_MAX_WAITING_CHATS_PER_CLIENT): every simulated patron comes from 127.0.0.1.
+Never do that in production (docs/operations.md).
 """
 
 import argparse
@@ -371,9 +372,12 @@ def server_environment(args, url: str) -> dict:
         LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",
         DJANGO_SETTINGS_MODULE="deskservice.settings",
-        # Every simulated patron is 127.0.0.1: lift the per-address limits, for the bench server only.
+        # Every simulated patron is 127.0.0.1 and a few departments take every chat: lift the
+        # per-address and per-department limits and the queue cap, for the bench server only.
         DESK_RATE_LIMIT_CHATS_PER_MINUTE=str(BENCH_LIMIT),
         DESK_RATE_LIMIT_MESSAGES_PER_MINUTE=str(BENCH_LIMIT),
+        DESK_RATE_LIMIT_DEPARTMENT_CHATS_PER_MINUTE=str(BENCH_LIMIT),
+        DESK_MAX_WAITING_CHATS_PER_CLIENT=str(BENCH_LIMIT),
     )
     if args.conn_max_age is not None:
         env["CONN_MAX_AGE"] = str(args.conn_max_age)

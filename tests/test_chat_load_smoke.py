@@ -27,7 +27,9 @@ def test_it_delivers_every_message_once_between_patrons_and_operators(transactio
     ARTIFACTS.mkdir(exist_ok=True)
     run = subprocess.run(
         [sys.executable, "bench/chat_load.py", "--database-url", database_url, "--redis-url", settings.REDIS_URL]
-        + ["--patrons", "6", "--operators", "2", "--departments", "2", "--rate", "6", "--duration", "4"]
+        # More patrons at once than one address may keep waiting (DESK_MAX_WAITING_CHATS_PER_CLIENT):
+        # the harness must lift the queue cap for its own server, or chats are refused on a slow machine.
+        + ["--patrons", "24", "--operators", "2", "--departments", "2", "--rate", "6", "--duration", "4"]
         + ["--json", str(out)],
         cwd=ROOT,
         capture_output=True,
@@ -38,8 +40,8 @@ def test_it_delivers_every_message_once_between_patrons_and_operators(transactio
     assert run.returncode == 0, run.stdout + run.stderr
 
     report = json.loads(out.read_text())["desk"]
-    assert report["connections_held"] == report["connections_wanted"] == 8
-    assert report["setup_errors"] == 0
+    assert report["setup_errors"] == 0, report["setup_error_kinds"]
+    assert report["connections_held"] == report["connections_wanted"] == 26
     figures = report["run"]
     assert figures["lost"] == 0 and figures["duplicated"] == 0 and figures["errors"] == 0
     for direction in ("patron->operator", "operator->patron"):
