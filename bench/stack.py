@@ -75,7 +75,7 @@ def start_desk(env: dict, *, port: int, web_workers: int = 2) -> dict[str, Proce
     web = Process(
         "desk-web",
         [python, "-m", "uvicorn", "deskservice.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
-        + ["--workers", str(web_workers), "--no-access-log"],
+        + ["--workers", str(web_workers), "--no-access-log", "--ws-per-message-deflate", "false"],
         env,
     )
     worker = Process(
@@ -150,6 +150,39 @@ def tree_rss(pid: int) -> int:
     return sum(rss_bytes(p) for p in [pid, *descendants(pid)])
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used (children that exited are not counted)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # Fields 14 and 15 of proc(5), counted after the command name: utime and stime.
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    return sum(cpu_seconds(p) for p in [pid, *descendants(pid)])
+
+
+def named_cpu_seconds(command: str) -> float:
+    """CPU time of every process with this command name (PostgreSQL backends, Redis): machine-wide."""
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/comm") as comm:
+                    if comm.read().strip() != command:
+                        continue
+            except OSError:
+                continue
+            total += cpu_seconds(int(entry))
+    return total
+
+
 class MemorySampler:
     """Samples the summed RSS of process trees in a thread; keeps the peak of each."""
 
@@ -171,6 +204,13 @@ class MemorySampler:
         while not self._stop.is_set():
             self.sample()
             self._stop.wait(self.interval)
+
+    def cpu(self) -> dict[str, float]:
+        """CPU seconds used so far by each server tree, and by PostgreSQL and Redis on this machine."""
+        used = {name: tree_cpu_seconds(pid) for name, pid in self.roots.items()}
+        used["postgres"] = named_cpu_seconds("postgres")
+        used["redis"] = named_cpu_seconds("redis-server")
+        return used
 
     def __enter__(self):
         self._thread.start()

@@ -128,7 +128,9 @@ class Message(models.Model):
         OPERATOR = "operator", "Operator"
         SYSTEM = "system", "System"
 
-    chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="messages")
+    # No index of its own: message_chat_id (chat, id) below serves every lookup by chat, and
+    # each index is written again on every message (docs/performance.md).
+    chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="messages", db_index=False)
     sender = models.CharField(max_length=10, choices=Sender.choices)
     operator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     body = models.TextField()

@@ -92,6 +92,10 @@ class Server(Process):
                 "--port",
                 str(self.port),
                 "--no-access-log",
+                # As the Procfile runs it: chat frames are small, and compressing them cost
+                # CPU and about 40 KB a socket (docs/performance.md).
+                "--ws-per-message-deflate",
+                "false",
                 *extra_args,
             ],
             env,

@@ -309,6 +309,15 @@ def test_it_reads_the_chats_state_from_the_database_not_the_callers_copy(active_
     assert not Message.objects.filter(body="Hello?").exists()
 
 
+def test_a_patron_message_is_stored_in_one_statement(waiting_chat, django_assert_num_queries):
+    # The desk's most frequent write (docs/performance.md): no BEGIN, SELECT ... FOR UPDATE, COMMIT.
+    with django_assert_num_queries(1):
+        message = services.send_message(chat=waiting_chat, body="Where are the maps?", sender=Message.Sender.PATRON)
+    stored = Message.objects.get(pk=message.pk)
+    assert (stored.chat_id, stored.sender, stored.body) == (waiting_chat.pk, "patron", "Where are the maps?")
+    assert stored.created_at == message.created_at
+
+
 @pytest.mark.parametrize("body", ["", "  ", "\x00", None, ["hi"]])
 def test_it_refuses_empty_messages(waiting_chat, body):
     with pytest.raises(services.ChatError) as error:
