@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
@@ -23,6 +24,7 @@ from analytics.default_choices import install_default_choices
 from analytics.models import Interaction, Location, PatronType, QuestionType, ReferralSource
 from chat.models import Chat, ChatEvent
 from deskservice.models import Department, User
+from deskservice.roles import STUDENT_ASSISTANT
 
 Mode = Interaction.Mode
 
@@ -126,6 +128,8 @@ def prepare_catalogue(*, operators_per_department: int) -> Catalogue:
             for n, (name, slug) in enumerate(DEMO_DEPARTMENTS, start=1)
         ]
     unusable = make_password(None)
+    # Sample operators work the desk by their role, as a library sets its people up (deskservice/roles.py).
+    student_assistants = Group.objects.get(name=STUDENT_ASSISTANT)
     operators = {}
     for index, department in enumerate(departments):
         ids = list(department.operators.values_list("pk", flat=True))
@@ -140,6 +144,7 @@ def prepare_catalogue(*, operators_per_department: int) -> Catalogue:
                 },
             )
             user.departments.add(department)
+            user.groups.add(student_assistants)
             ids.append(user.pk)
         operators[department.pk] = ids
     return Catalogue(

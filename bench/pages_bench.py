@@ -32,6 +32,7 @@ import django  # noqa: E402
 warnings.filterwarnings("ignore", message="No directory at")
 django.setup()
 
+from django.contrib.auth.models import Group  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count, Q  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -41,6 +42,7 @@ from analytics.models import Interaction  # noqa: E402
 from chat.consumers import DashboardConsumer  # noqa: E402
 from chat.models import Chat, Message  # noqa: E402
 from deskservice.models import DashboardConnection, User  # noqa: E402
+from deskservice.roles import STUDENT_ASSISTANT  # noqa: E402
 from tickets.models import Ticket  # noqa: E402
 
 
@@ -81,6 +83,8 @@ def busiest_operator() -> User:
     if operator is None:
         raise SystemExit("No operators: run the generators first (see the docstring).")
     DashboardConnection.objects.get_or_create(channel_name=f"bench.{operator.pk}", defaults={"user": operator})
+    # The dashboard is for the desk's roles (deskservice/roles.py); older sample data had none.
+    operator.groups.add(Group.objects.get(name=STUDENT_ASSISTANT))
     return operator
 
 
