@@ -97,8 +97,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int("DATABASE_CONNECT_TIMEOUT", default=5)
 # The test database's name is fixed so that a server started as a subprocess by the
-# browser tests finds the same database as the test process (see STACK-NOTES).
-DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_deskservice")}
+# browser tests finds the same database as the test process (see STACK-NOTES). It follows
+# DATABASE_URL's name, so that test runs against different databases never share one.
+DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=f"test_{DATABASES['default']['NAME']}")}
 
 # SQLite cannot store a covering index's extra columns and keeps the plain index; that is enough there.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
