@@ -88,3 +88,22 @@ def test_it_lets_supervisors_manage_choices_and_required_fields_in_admin(client,
     # One row only: no second one can be added, and it cannot be deleted.
     assert client.get(reverse("admin:analytics_formsettings_add")).status_code == 403
     assert client.get(reverse("admin:analytics_formsettings_delete", args=[settings_row.pk])).status_code == 403
+
+
+@pytest.mark.django_db
+def test_it_lets_only_those_who_configure_the_desk_create_the_required_fields_row(client, barb, sue):
+    from deskservice.models import DeskSettings
+
+    add = reverse("admin:analytics_formsettings_add")
+    client.force_login(barb)
+    assert client.get(add).status_code == 403
+    assert client.post(add, {"notes_required": "on"}).status_code == 403
+    assert not FormSettings.objects.exists()
+    # The desk settings row: the same rule.
+    assert client.get(reverse("admin:deskservice_desksettings_add")).status_code == 403
+    assert not DeskSettings.objects.exists()
+
+    client.force_login(sue)
+    assert client.post(add, {"notes_required": "on"}).status_code == 302
+    assert FormSettings.load().required_fields() == {"notes"}
+    assert client.get(add).status_code == 403
