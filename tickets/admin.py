@@ -20,6 +20,7 @@ from tickets.models import (
 @admin.register(Queue)
 class QueueAdmin(admin.ModelAdmin):
     list_display = ["name", "department", "is_default"]
+    list_select_related = ["department"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["members"]
 
