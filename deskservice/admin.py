@@ -142,7 +142,8 @@ class AuditEntryAdmin(admin.ModelAdmin):
             messages.success(
                 request,
                 f"Erased {result.chats} chat(s) and {result.tickets} ticket(s) of that patron; "
-                f"{result.files} file(s) deleted. The statistics stay.",
+                f"{result.files} file(s) deleted; {result.emails} received email(s) that reached no ticket "
+                "emptied. The statistics stay.",
             )
             form = ErasePatronForm()
         context = {**self.admin_site.each_context(request), "title": "Erase a patron's data", "form": form}

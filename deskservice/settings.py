@@ -224,6 +224,8 @@ DESK_TRANSFER_ANNOUNCE = env.str("DESK_TRANSFER_ANNOUNCE", default="first_name")
 DESK_TRANSCRIPT_MAX_RETRIES = env.int("DESK_TRANSCRIPT_MAX_RETRIES", default=6)
 # Patron data older than this is anonymised daily (supervisors change it in admin: Desk settings).
 DESK_RETENTION_DAYS = env.int("DESK_RETENTION_DAYS", default=180)
+if DESK_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("DESK_RETENTION_DAYS must be 1 or more: 0 would erase chats as they end.")
 DESK_RETENTION_BATCH_SIZE = env.int("DESK_RETENTION_BATCH_SIZE", default=500)
 # Websocket consumers' database work: threads per ASGI process, each keeping its connection
 # (deskservice/consumer_db.py). Every process holds up to this many PostgreSQL connections.
