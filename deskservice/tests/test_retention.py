@@ -276,6 +276,21 @@ def test_the_supervisor_erases_a_patron_from_the_admin(desk, client, sue, alice)
     assert_chat_erased(desk["old_chat"])
 
 
+def test_the_admin_index_links_the_erasure_page_for_supervisors_only(client, sue, barb, lena, sam):
+    link = b'href="/admin/deskservice/auditentry/erase-patron/"'
+    for person in (sue, sam):
+        client.force_login(person)
+        page = client.get("/admin/")
+        assert page.status_code == 200 and link in page.content and b"Erase a patron's data" in page.content
+    # A backup supervisor opens the admin (for the audit log) but may not erase.
+    client.force_login(barb)
+    page = client.get("/admin/")
+    assert page.status_code == 200 and b"Audit entries" in page.content and link not in page.content
+    client.force_login(lena)
+    page = client.get("/admin/", follow=True)
+    assert link not in page.content
+
+
 def test_beat_runs_the_retention_task_daily():
     from deskservice.celery import app
 
