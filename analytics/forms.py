@@ -120,12 +120,27 @@ class ReportFilterForm(forms.Form):
     location = forms.ModelChoiceField(queryset=Location.objects.all(), required=False, empty_label="All locations")
 
     MAX_DAYS = 3 * 366
+    # The desk's statistics live in these years; a date near year 9999 overflows the day after
+    # the range that the reports compute.
+    YEARS = (1900, 2999)
 
     def __init__(self, *args, departments, operators, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = departments
         self.fields["operator"].queryset = operators
         self.fields["operator"].label_from_instance = lambda user: user.get_full_name() or user.get_username()
+
+    def clean_start(self):
+        return self._within_years(self.cleaned_data["start"])
+
+    def clean_end(self):
+        return self._within_years(self.cleaned_data["end"])
+
+    def _within_years(self, day):
+        first, last = self.YEARS
+        if not first <= day.year <= last:
+            raise forms.ValidationError(f"Choose a date between the years {first} and {last}.")
+        return day
 
     def clean(self):
         cleaned = super().clean()

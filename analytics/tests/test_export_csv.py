@@ -99,3 +99,16 @@ async def test_it_streams_asynchronously_under_asgi(async_client, sam, fixed_int
     await sync_to_async(connections.close_all)()
     body = b"".join(chunks).decode()
     assert len(body.splitlines()) == 1 + 6
+
+
+def test_it_refuses_dates_beyond_the_years_of_the_desk_with_a_form_error(signed_in, db):
+    # The day after 9999-12-31 does not exist: this was a 500.
+    for query in (
+        {"start": "9999-01-01", "end": "9999-12-31"},
+        {"start": "0001-01-01", "end": "0001-01-02"},
+    ):
+        for url in (URL, reverse("analytics:reports")):
+            response = signed_in.get(url, query)
+            assert response.status_code == 400, (url, query)
+            assert b"Choose a date between the years 1900 and 2999." in response.content
+
