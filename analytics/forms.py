@@ -65,7 +65,17 @@ class InteractionFieldsForm(forms.ModelForm):
 
 
 class ChatInteractionForm(InteractionFieldsForm):
-    """The Reference Analytics form shown after End Chat."""
+    """The Reference Analytics form shown after End Chat: a chat came by the web or by SMS."""
+
+    CHAT_MODES = (Interaction.Mode.CHAT, Interaction.Mode.SMS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        modes = list(self.CHAT_MODES)
+        # A record corrected in the admin to another mode keeps it when reopened here.
+        if self.instance.pk and self.instance.mode not in modes:
+            modes.append(Interaction.Mode(self.instance.mode))
+        self.fields["mode"].choices = [(mode.value, mode.label) for mode in modes]
 
 
 class TicketInteractionForm(InteractionFieldsForm):

@@ -55,6 +55,20 @@ def test_it_keeps_a_retired_choice_on_an_interaction_that_has_it(choices):
     assert choices["technology"] not in ChatInteractionForm().fields["question_type"].queryset
 
 
+def test_the_end_chat_form_offers_only_chat_and_sms(choices):
+    form = ChatInteractionForm()
+    assert form.fields["mode"].choices == [("chat", "Chat"), ("sms", "SMS")]
+    refused = ChatInteractionForm(data={"location": choices["virtual"].pk, "mode": "phone", "duration_minutes": 7})
+    assert not refused.is_valid() and set(refused.errors) == {"mode"}
+    # An interaction corrected in the admin to another mode keeps it when reopened.
+    phone = Interaction.objects.create(mode="phone", location=choices["virtual"], duration_minutes=3)
+    assert ChatInteractionForm(instance=phone).fields["mode"].choices == [
+        ("chat", "Chat"),
+        ("sms", "SMS"),
+        ("phone", "Phone"),
+    ]
+
+
 def test_it_labels_the_read_scale_with_its_meaning():
     assert ReadScale.labels[0] == "1 · Directional: no expertise or resources"
     assert ReadScale.labels[5] == "6 · In-depth research, extended effort"
