@@ -40,10 +40,15 @@ class InteractionFieldsForm(forms.ModelForm):
         help_text="Effort the answer took, from 1 (directional) to 6 (in-depth research).",
     )
     patron_type = forms.ModelChoiceField(queryset=PatronType.objects.none(), required=False, empty_label="—")
+    # Label and help text from the model (referred_by is generated from it): the kind of source
+    # and the name of who referred the patron must not read alike.
     referral_source = forms.ModelChoiceField(
-        label="Referral source", queryset=ReferralSource.objects.none(), required=False, empty_label="—"
+        label="Referral source",
+        help_text=Interaction._meta.get_field("referral_source").help_text,
+        queryset=ReferralSource.objects.none(),
+        required=False,
+        empty_label="—",
     )
-    referred_by = forms.CharField(label="Referred by", required=False, max_length=100)
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     class Meta:
