@@ -31,7 +31,7 @@ class FormSettingsAdmin(admin.ModelAdmin):
     ]
 
     def has_add_permission(self, request):
-        return not FormSettings.objects.exists()
+        return super().has_add_permission(request) and not FormSettings.objects.exists()
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -1,7 +1,8 @@
 """CSV export of the filtered interactions, streamed in chunks so that a year of data never sits in memory.
 
 No patron identity is exported, and neither are the free notes: an operator may have typed a
-name into them, and the export is meant to be shared with people outside the desk.
+name into them, and the export is meant to be shared with people outside the desk. Text cells
+(names of choices, *referred by*) cannot start a spreadsheet formula (deskservice/spreadsheet.py).
 """
 
 import csv
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from analytics.models import Interaction
 from analytics.reports import WEEKDAYS
+from deskservice.spreadsheet import safe_cell
 
 CHUNK_SIZE = 5000
 
@@ -72,11 +74,11 @@ def _rows(chunk: list[tuple], tz) -> list[list]:
                 f"{local.hour:02d}:{local.minute:02d}",
                 WEEKDAYS[local.weekday()],
                 MODES.get(mode, mode),
-                location,
+                safe_cell(location),
                 duration,
-                department or "",
-                operator or "",
-                *("" if value is None else value for value in rest),
+                safe_cell(department or ""),
+                safe_cell(operator or ""),
+                *("" if value is None else safe_cell(value) for value in rest),
             ]
         )
     return rows

@@ -40,10 +40,15 @@ class InteractionFieldsForm(forms.ModelForm):
         help_text="Effort the answer took, from 1 (directional) to 6 (in-depth research).",
     )
     patron_type = forms.ModelChoiceField(queryset=PatronType.objects.none(), required=False, empty_label="—")
+    # Label and help text from the model (referred_by is generated from it): the kind of source
+    # and the name of who referred the patron must not read alike.
     referral_source = forms.ModelChoiceField(
-        label="Referral source", queryset=ReferralSource.objects.none(), required=False, empty_label="—"
+        label="Referral source",
+        help_text=Interaction._meta.get_field("referral_source").help_text,
+        queryset=ReferralSource.objects.none(),
+        required=False,
+        empty_label="—",
     )
-    referred_by = forms.CharField(label="Referred by", required=False, max_length=100)
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     class Meta:
@@ -65,7 +70,17 @@ class InteractionFieldsForm(forms.ModelForm):
 
 
 class ChatInteractionForm(InteractionFieldsForm):
-    """The Reference Analytics form shown after End Chat."""
+    """The Reference Analytics form shown after End Chat: a chat came by the web or by SMS."""
+
+    CHAT_MODES = (Interaction.Mode.CHAT, Interaction.Mode.SMS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        modes = list(self.CHAT_MODES)
+        # A record corrected in the admin to another mode keeps it when reopened here.
+        if self.instance.pk and self.instance.mode not in modes:
+            modes.append(Interaction.Mode(self.instance.mode))
+        self.fields["mode"].choices = [(mode.value, mode.label) for mode in modes]
 
 
 class TicketInteractionForm(InteractionFieldsForm):
@@ -120,12 +135,27 @@ class ReportFilterForm(forms.Form):
     location = forms.ModelChoiceField(queryset=Location.objects.all(), required=False, empty_label="All locations")
 
     MAX_DAYS = 3 * 366
+    # The desk's statistics live in these years; a date near year 9999 overflows the day after
+    # the range that the reports compute.
+    YEARS = (1900, 2999)
 
     def __init__(self, *args, departments, operators, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = departments
         self.fields["operator"].queryset = operators
         self.fields["operator"].label_from_instance = lambda user: user.get_full_name() or user.get_username()
+
+    def clean_start(self):
+        return self._within_years(self.cleaned_data["start"])
+
+    def clean_end(self):
+        return self._within_years(self.cleaned_data["end"])
+
+    def _within_years(self, day):
+        first, last = self.YEARS
+        if not first <= day.year <= last:
+            raise forms.ValidationError(f"Choose a date between the years {first} and {last}.")
+        return day
 
     def clean(self):
         cleaned = super().clean()

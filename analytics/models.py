@@ -79,9 +79,21 @@ class Interaction(models.Model):
     question_type = models.ForeignKey(QuestionType, null=True, blank=True, on_delete=models.PROTECT)
     read_scale = models.PositiveSmallIntegerField("READ scale", choices=ReadScale.choices, null=True, blank=True)
     patron_type = models.ForeignKey(PatronType, null=True, blank=True, on_delete=models.PROTECT)
-    referral_source = models.ForeignKey(ReferralSource, null=True, blank=True, on_delete=models.PROTECT)
-    # Free text beside the choice: who exactly referred the patron (a transfer fills in the operator).
-    referred_by = models.CharField(max_length=100, blank=True)
+    # Two fields that students confused side by side: the kind of source, from the supervisor's
+    # list, and the free-text name of who exactly referred the patron (a transfer fills in the operator).
+    referral_source = models.ForeignKey(
+        ReferralSource,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        help_text="What kind of source sent the patron to us: pick one from the list.",
+    )
+    referred_by = models.CharField(
+        "referred by (who sent the patron to us)",
+        max_length=100,
+        blank=True,
+        help_text="A name, in your own words: “Prof. Ortiz”, “Circulation desk”. A transfer fills it in.",
+    )
     notes = models.TextField(blank=True)
     chat = models.OneToOneField(
         "chat.Chat", null=True, blank=True, on_delete=models.SET_NULL, related_name="interaction"

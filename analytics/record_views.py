@@ -31,7 +31,8 @@ def _initial(user, departments) -> dict:
 
 def _just_recorded(request):
     pk = request.GET.get("recorded", "")
-    if not pk.isdigit():
+    # isdigit() alone also accepts "²" and other digits that are no number to int().
+    if not (pk.isascii() and pk.isdigit()):
         return None
     return Interaction.objects.select_related("location", "question_type").filter(pk=pk, operator=request.user).first()
 

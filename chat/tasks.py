@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from chat.abandoned import end_abandoned_chats
 from chat.models import TranscriptEmail
 from chat.transcripts import build_transcript_email
 
@@ -53,6 +54,12 @@ def send_transcript(self, transcript_id: int) -> str:
     # Retry outside the transaction, after the attempt count is committed.
     logger.warning("transcript %s: SMTP failed, retrying in %ss", transcript_id, countdown)
     raise self.retry(countdown=countdown)
+
+
+@shared_task(name="chat.end_abandoned_waiting_chats")
+def end_abandoned_waiting_chats() -> int:
+    """Beat runs this every few minutes; ending a chat twice is impossible (it must be waiting)."""
+    return end_abandoned_chats()
 
 
 # The SMS task lives with the SMS code; the worker finds tasks through this module.

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -20,10 +21,59 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 @admin.register(User)
 class OperatorAdmin(UserAdmin):
+    """Supervisors add and configure operators; only a superuser grants more than a desk role.
+
+    A supervisor holds change_user, so without the limits below they could tick is_superuser
+    on their own account, give themselves any permission, or take over a superuser by
+    changing their password.
+    """
+
     list_display = ["username", "first_name", "last_name", "email", "availability", "is_staff", "is_active"]
     list_filter = ["departments", "is_staff", "is_active", "groups"]
     fieldsets = UserAdmin.fieldsets + (("Desk", {"fields": ["departments", "availability"]}),)
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": ["username", "usable_password", "password1", "password2"],
+            },
+        ),
+        ("Operator", {"fields": ["first_name", "last_name", "email", "groups", "departments"]}),
+    )
     filter_horizontal = ["departments", "groups", "user_permissions"]
+    # What only a superuser may change: each grants more than the four role groups do.
+    SUPERUSER_ONLY_FIELDS = ["is_staff", "is_superuser", "user_permissions"]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += self.SUPERUSER_ONLY_FIELDS
+        return readonly
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups" and not request.user.is_superuser:
+            kwargs["queryset"] = Group.objects.filter(name__in=roles.ROLES).order_by("name")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_related(self, request, form, formsets, change):
+        # The groups field offers a supervisor only the desk roles; keep any other group a
+        # superuser gave the account instead of dropping it on save.
+        other_groups = []
+        if change and not request.user.is_superuser:
+            other_groups = list(form.instance.groups.exclude(name__in=roles.ROLES))
+        super().save_related(request, form, formsets, change)
+        form.instance.groups.add(*other_groups)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 @admin.register(Shift)
@@ -92,7 +142,8 @@ class AuditEntryAdmin(admin.ModelAdmin):
             messages.success(
                 request,
                 f"Erased {result.chats} chat(s) and {result.tickets} ticket(s) of that patron; "
-                f"{result.files} file(s) deleted. The statistics stay.",
+                f"{result.files} file(s) deleted; {result.emails} received email(s) that reached no ticket "
+                "emptied. The statistics stay.",
             )
             form = ErasePatronForm()
         context = {**self.admin_site.each_context(request), "title": "Erase a patron's data", "form": form}

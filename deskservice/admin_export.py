@@ -5,6 +5,7 @@ import csv
 from django.http import StreamingHttpResponse
 
 from deskservice import audit, roles
+from deskservice.spreadsheet import safe_cell
 
 
 class _Echo:
@@ -46,6 +47,4 @@ def _value(obj, attribute: str):
     for part in attribute.split("."):
         obj = getattr(obj, part, None) if obj is not None else None
     value = obj() if callable(obj) else obj
-    text = "" if value is None else str(value)
-    # Spreadsheets run cells that start with = + - @ as formulas: a patron's text must stay text.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return safe_cell("" if value is None else str(value))

@@ -10,6 +10,7 @@ class DeskAdminSite(admin.AdminSite):
     site_header = "Desk Service administration"
     site_title = "Desk Service admin"
     index_title = "Run the desk"
+    index_template = "admin/desk_index.html"
 
     def has_permission(self, request):
         """Supervisors (and backup supervisors, for the audit log) by role; is_staff still works."""
@@ -17,6 +18,11 @@ class DeskAdminSite(admin.AdminSite):
         if not (user.is_active and user.is_authenticated):
             return False
         return user.is_staff or user.has_perm(roles.RUN_DESK) or user.has_perm(roles.VIEW_AUDIT)
+
+    def index(self, request, extra_context=None):
+        # The erasure page is no model's list, so the index links it itself, for those who may use it.
+        extra_context = {"may_erase_patron": request.user.has_perm(roles.ERASE_PATRON), **(extra_context or {})}
+        return super().index(request, extra_context)
 
 
 class DeskAdminConfig(AdminConfig):

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator, URLValidator
+from django.core.validators import MinValueValidator, RegexValidator, URLValidator
 from django.db import models
 from django.utils import timezone
 
@@ -119,6 +119,8 @@ class DeskSettings(models.Model):
 
     retention_days = models.PositiveIntegerField(
         default=180,
+        # 0 would erase every chat the moment it ends, before anyone could record or reread it.
+        validators=[MinValueValidator(1, "Keep patron data at least one day.")],
         help_text="Chats and tickets older than this many days lose the patron's name, contact and words; "
         "the reference statistics stay.",
     )
@@ -145,6 +147,9 @@ class DeskSettings(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "desk settings"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(retention_days__gte=1), name="retention_at_least_one_day")
+        ]
         permissions = [
             ("work_desk", "Can chat, work tickets and record interactions"),
             ("run_desk", "Can run the desk from the admin"),

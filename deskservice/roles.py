@@ -55,7 +55,9 @@ _CONFIGURE = [
 _SUPERVISE = [
     f"{app}.{verb}_{model}" for app, model in (name.split(".") for name in SUPERVISED) for verb in ("view", "change")
 ]
-_SUPERVISOR = [*_BACKUP, RUN_DESK, ERASE_PATRON, "auth.view_group", *_CONFIGURE, *_SUPERVISE]
+# Supervisors configure operators, so they also add accounts (the admin keeps them to the four
+# roles: deskservice.admin.OperatorAdmin).
+_SUPERVISOR = [*_BACKUP, RUN_DESK, ERASE_PATRON, "auth.view_group", "deskservice.add_user", *_CONFIGURE, *_SUPERVISE]
 
 PERMISSIONS = {
     STUDENT_ASSISTANT: _STUDENT,

@@ -189,6 +189,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "deskservice.anonymise_expired_patron_data",
         "schedule": crontab(hour=3, minute=17),
     },
+    "end-abandoned-waiting-chats": {
+        "task": "chat.end_abandoned_waiting_chats",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
@@ -225,7 +229,12 @@ DESK_TRANSFER_ANNOUNCE = env.str("DESK_TRANSFER_ANNOUNCE", default="first_name")
 DESK_TRANSCRIPT_MAX_RETRIES = env.int("DESK_TRANSCRIPT_MAX_RETRIES", default=6)
 # Patron data older than this is anonymised daily (supervisors change it in admin: Desk settings).
 DESK_RETENTION_DAYS = env.int("DESK_RETENTION_DAYS", default=180)
+if DESK_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("DESK_RETENTION_DAYS must be 1 or more: 0 would erase chats as they end.")
 DESK_RETENTION_BATCH_SIZE = env.int("DESK_RETENTION_BATCH_SIZE", default=500)
+# A waiting web chat with no message and no event for this long is ended as left by the patron
+# (they closed the tab); 0 turns that off (chat/abandoned.py).
+DESK_ABANDONED_WAIT_MINUTES = env.int("DESK_ABANDONED_WAIT_MINUTES", default=30)
 # Websocket consumers' database work: threads per ASGI process, each keeping its connection
 # (deskservice/consumer_db.py). Every process holds up to this many PostgreSQL connections.
 DESK_CONSUMER_DB_THREADS = env.int("DESK_CONSUMER_DB_THREADS", default=8)

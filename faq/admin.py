@@ -7,6 +7,7 @@ from faq.models import FaqEntry
 class FaqEntryAdmin(admin.ModelAdmin):
     list_display = ["question", "department", "topics", "published", "view_count", "updated_at"]
     list_filter = ["published", "department"]
+    list_select_related = ["department"]
     list_editable = ["published"]
     search_fields = ["question", "answer", "topics"]
     prepopulated_fields = {"slug": ["question"]}

@@ -22,6 +22,11 @@ def entry_page(request, slug):
     return render(request, "faq/entry.html", {"entry": entry})
 
 
+def _is_id(value: str) -> bool:
+    # isdigit() alone also accepts "²" and other digits that are no number to int().
+    return value.isascii() and value.isdigit()
+
+
 def _source(request) -> dict:
     """Question and answer from the chat or ticket the staff member came from (?chat=&message=, ?ticket=&message=)."""
     message_id = request.GET.get("message", "")
@@ -33,9 +38,7 @@ def _source(request) -> dict:
         if chat is None:
             raise Http404("That chat does not exist.")
         reply = (
-            chat.messages.filter(pk=message_id, sender=Message.Sender.OPERATOR).first()
-            if message_id.isdigit()
-            else None
+            chat.messages.filter(pk=message_id, sender=Message.Sender.OPERATOR).first() if _is_id(message_id) else None
         )
         return {
             "initial": {
@@ -51,7 +54,7 @@ def _source(request) -> dict:
             raise Http404("That ticket does not exist.")
         reply = (
             TicketMessage.objects.filter(pk=message_id, ticket=ticket, kind="reply").first()
-            if message_id.isdigit()
+            if _is_id(message_id)
             else None
         )
         return {
@@ -87,7 +90,7 @@ def make_faq(request):
             return redirect(f"{request.path}?saved={entry.pk}")
     saved = (
         FaqEntry.objects.filter(pk=request.GET.get("saved", "")).first()
-        if request.GET.get("saved", "").isdigit()
+        if _is_id(request.GET.get("saved", ""))
         else None
     )
     status = 400 if request.method == "POST" else 200

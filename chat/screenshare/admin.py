@@ -16,4 +16,5 @@ class MeetingRoomAdmin(admin.ModelAdmin):
 class ScreenshareRequestAdmin(admin.ModelAdmin):
     list_display = ["chat", "operator", "status", "created_at", "answered_at"]
     list_filter = ["status"]
+    list_select_related = ["chat", "operator"]
     readonly_fields = ["chat", "operator", "status", "meeting_url", "created_at", "answered_at"]

@@ -7,6 +7,7 @@ from chat.sms.models import OutgoingSms, SmsConversation
 class SmsConversationAdmin(admin.ModelAdmin):
     list_display = ["phone", "chat", "open", "created_at"]
     list_filter = ["open"]
+    list_select_related = ["chat"]
     readonly_fields = ["chat", "phone", "provider", "open", "created_at"]
 
 

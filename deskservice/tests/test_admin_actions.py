@@ -50,3 +50,14 @@ def test_a_supervisor_reassigns_and_closes_tickets_from_the_admin(client, sue, a
     client.post("/admin/tickets/ticket/", {"action": "close_tickets", "_selected_action": [ticket.pk]})
     assert Ticket.objects.get(pk=ticket.pk).status == "closed"
     assert AuditEntry.objects.filter(action="changed_ticket_assignee", actor=sue).exists()
+
+
+def test_the_admin_export_keeps_text_from_starting_a_spreadsheet_formula(client, sue, alice):
+    queue = Queue.objects.create(name="Research help", slug="research-help", is_default=True)
+    ticket = create_ticket(
+        question='=HYPERLINK("https://evil.example")', email="p@example.org", source="phone", queue=queue
+    )
+    client.force_login(sue)
+    response = client.post("/admin/tickets/ticket/", {"action": "export_to_csv", "_selected_action": [ticket.pk]})
+    body = b"".join(response.streaming_content).decode()
+    assert "'=HYPERLINK" in body and ",=HYPERLINK" not in body

@@ -99,6 +99,34 @@ def test_entries_cannot_be_changed_or_deleted(alice):
     assert AuditEntry.objects.get(pk=entry.pk).actor_name == "alice"
 
 
+def test_deleting_an_account_keeps_its_entries_with_the_name(client, sam, departments):
+    from conftest import _make_user
+
+    leaver = _make_user("leaver", "Lee")
+    entry = AuditEntry.objects.create(actor=leaver, actor_name="leaver", action=Action.EXPORTED, object_type="x")
+    client.force_login(sam)
+    response = client.post(f"/admin/deskservice/user/{leaver.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    kept = AuditEntry.objects.get(pk=entry.pk)
+    assert (kept.actor_id, kept.actor_name, kept.action, kept.object_type) == (None, "leaver", Action.EXPORTED, "x")
+
+
+def test_the_trigger_lets_only_the_actor_go_and_nothing_else_change(alice, bob):
+    entry = AuditEntry.objects.create(actor=alice, actor_name="alice", action=Action.EXPORTED, object_type="x")
+    for sql in (
+        # Nulling the actor together with another column is still a rewrite.
+        "UPDATE deskservice_auditentry SET actor_id = NULL, actor_name = 'mallory'",
+        "UPDATE deskservice_auditentry SET actor_id = NULL, detail = '{\"forged\": true}'",
+        "UPDATE deskservice_auditentry SET actor_id = NULL, at = now() - interval '1 year'",
+        # Pointing the entry at somebody else.
+        f"UPDATE deskservice_auditentry SET actor_id = {bob.pk}",
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql)
+    kept = AuditEntry.objects.get(pk=entry.pk)
+    assert (kept.actor_id, kept.actor_name, kept.detail) == (alice.pk, "alice", {})
+
+
 def test_the_admin_shows_entries_read_only_even_to_superusers(client, sam, alice):
     entry = AuditEntry.objects.create(actor=alice, actor_name="alice", action=Action.EXPORTED, object_type="x")
     client.force_login(sam)

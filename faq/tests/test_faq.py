@@ -137,6 +137,9 @@ def test_make_faq_keeps_the_text_on_bad_input_and_refuses_strangers(client, alic
     assert set(response.context["form"].errors) == {"question", "link"}
     assert "Kept answer</textarea>" in response.content.decode()
     assert client.get(f"{reverse('faq:make')}?chat=not-a-uuid").status_code == 404
+    # Digits that are no number ("²".isdigit() is true) are no id: this was a 500.
+    assert client.get(reverse("faq:make"), {"chat": chat.pk, "message": "²"}).status_code == 200
+    assert client.get(reverse("faq:make"), {"saved": "²"}).status_code == 200
     client.force_login(stranger)
     assert client.get(reverse("faq:make")).status_code == 403
 

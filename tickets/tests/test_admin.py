@@ -2,6 +2,7 @@
 
 import pytest
 
+from deskservice.models import AuditEntry
 from tickets import services
 from tickets.models import ExternalTeam
 
@@ -47,3 +48,45 @@ def test_it_refuses_an_incident_pattern_that_is_not_a_regular_expression(as_sam)
 def test_it_refuses_operators_without_staff_rights(client, alice):
     client.force_login(alice)
     assert client.get("/admin/tickets/ticket/").status_code == 302
+
+
+def test_it_shows_a_ticket_read_only_so_queue_assignee_status_and_patron_change_only_through_services(
+    client, sue, bob, phone_ticket, queues
+):
+    client.force_login(sue)
+    url = f"/admin/tickets/ticket/{phone_ticket.pk}/change/"
+    page = client.get(url)
+    assert page.status_code == 200
+    for field in ["queue", "assignee", "status", "patron_email", "patron_name", "patron_phone"]:
+        assert f'name="{field}"'.encode() not in page.content, field
+    assert f'href="/tickets/{phone_ticket.number}/"'.encode() in page.content
+    assert client.get("/admin/tickets/ticket/add/").status_code == 403
+
+    edited = client.post(
+        url,
+        {
+            "queue": queues["ideas"].pk,
+            "assignee": bob.pk,
+            "status": "closed",
+            "patron_email": "someone@else.example",
+            "subject": "Changed",
+        },
+    )
+    assert edited.status_code == 403
+    phone_ticket.refresh_from_db()
+    assert (phone_ticket.queue, phone_ticket.status, phone_ticket.patron_email) == (
+        queues["research"],
+        "open",
+        "pat@example.org",
+    )
+    assert phone_ticket.assignee != bob and phone_ticket.subject != "Changed"
+
+    # The reassign action is the way: it writes the history and the audit.
+    client.post(
+        "/admin/tickets/ticket/",
+        {"action": "reassign_tickets", "_selected_action": [phone_ticket.pk], "operator": bob.pk, "apply": "Reassign"},
+    )
+    phone_ticket.refresh_from_db()
+    assert phone_ticket.assignee == bob
+    assert phone_ticket.changes.filter(field="assignee", new_value="Bob").exists()
+    assert AuditEntry.objects.filter(action="changed_ticket_assignee", actor=sue).exists()
