@@ -288,6 +288,7 @@ class DashboardConsumer(DeskJsonConsumer):
 
     def _snapshot(self):
         from chat.selectors import annotate_has_interaction
+        from deskservice.selectors import alert_preferences_of
 
         waiting = (
             Chat.objects.select_related("department", "operator")
@@ -299,6 +300,7 @@ class DashboardConsumer(DeskJsonConsumer):
             "me": {"id": self.user.id, "name": self.user.display_name, "availability": self.user.availability},
             "queue": [realtime.chat_summary(c) for c in waiting],
             "chats": [realtime.chat_summary(c) for c in annotate_has_interaction(self._open_chats())],
+            "alert_preferences": alert_preferences_of(self.user),
             "departments": department_presence(),
             "transfers": [realtime.transfer_summary(t) for t in self._transfers_waiting_for_me()],
             "heartbeat_seconds": settings.DESK_HEARTBEAT_SECONDS,

@@ -3,6 +3,7 @@
 // alerts of a new waiting chat. Transfers, internal chat, shifts and supervision live in their
 // own modules; this file routes the socket's frames to them.
 
+import { AlertSettings, NOTIFICATION_TAGS } from "./alert-settings.js";
 import { Announcer, Chime, DesktopNotifications } from "./alerts.js";
 import { refreshWaitingTimes, renderDepartments, renderMyChats, renderWaiting } from "./chat-lists.js";
 import { ChatPane } from "./chat-pane.js";
@@ -49,6 +50,11 @@ const state = new DeskState();
 const announcer = new Announcer($("[data-announcer]"));
 const chime = new Chime($("[data-sound-hint]"));
 const notifications = new DesktopNotifications($("[data-enable-notifications]"), $("[data-notification-state]"));
+const alertSettings = new AlertSettings($("[data-alert-settings]"), $("[data-alert-settings-open]"), {
+  url: deskEndpoints(config.deskApi).alertPreferences,
+  saved: $("[data-alert-settings-saved]"),
+  onChanged: (preferences) => chime.setEnabled(preferences.sound),
+});
 const pane = new ChatPane($("[data-chat-pane]"), {
   chatApi: config.chatApi,
   interactionUrl: config.interactionUrl,
@@ -85,7 +91,7 @@ const transferRequests = new TransferRequests(
     endpoints,
     onArrived: (transfer) => {
       const text = `${transfer.from || "Another operator"} wants to transfer a chat to you`;
-      raiseAlert(text, `${transfer.chat.patron_name || "Patron"}: ${firstLine(transfer.chat.question)}`, () =>
+      raiseAlert("transfer_requests", text, `${transfer.chat.patron_name || "Patron"}: ${firstLine(transfer.chat.question)}`, () =>
         ui.requests.querySelector("button")?.focus(),
       );
     },
@@ -100,7 +106,8 @@ const internalChat = new InternalChat(root, {
   directory,
   me: () => state.me,
   announce: (text) => announcer.say(text),
-  onIncoming: (message) => raiseAlert(`New internal message from ${message.author || "a colleague"}`, firstLine(message.body)),
+  onIncoming: (message) =>
+    raiseAlert("internal_messages", `New internal message from ${message.author || "a colleague"}`, firstLine(message.body)),
   onPanelToggled: (open) => root.classList.toggle("has-internal", open),
 });
 const duty = new DutyBoard(root, {
@@ -187,6 +194,7 @@ const handlers = {
     snapshots += 1;
     hideBanner();
     state.me = frame.me;
+    alertSettings.apply(frame.alert_preferences);
     setAvailability(frame.me.availability);
     socket.setHeartbeat(frame.heartbeat_seconds || config.heartbeatSeconds);
     const arrived = state.replaceQueue(frame.queue);
@@ -321,17 +329,22 @@ function handleFrame(frame) {
 
 function alertNewChat(chat) {
   const department = chat.department.name;
-  raiseAlert(`New chat waiting in ${department}`, `${chat.patron_name || "Patron"}: ${firstLine(chat.question)}`, () => {
+  raiseAlert("new_chats", `New chat waiting in ${department}`, `${chat.patron_name || "Patron"}: ${firstLine(chat.question)}`, () => {
     const claimButton = ui.waitingList.querySelector(`[data-key="${CSS.escape(chat.id)}"] button`);
     if (claimButton) claimButton.focus();
   });
 }
 
-/** The one way the desk asks for attention: the chime, an announcement, a desktop notification. */
-function raiseAlert(title, body, onClick) {
-  chime.play();
+/**
+ * The one way the desk asks for attention: the chime, an announcement, a desktop notification.
+ * The operator's Alert settings decide the chime and the pop-up, per kind of alert; the
+ * announcement always goes out, since it is how a screen reader learns that a list changed.
+ */
+function raiseAlert(kind, title, body, onClick) {
   announcer.say(title);
-  notifications.notify(title, body, onClick);
+  if (!alertSettings.allows(kind)) return;
+  if (alertSettings.sound) chime.play();
+  if (alertSettings.popups) notifications.notify(title, body, onClick, NOTIFICATION_TAGS[kind]);
 }
 
 // --- Operator actions ----------------------------------------------------------------------

@@ -83,5 +83,6 @@ export function deskEndpoints(base) {
     internalRead: (conversationId) => `${base}internal/${id(conversationId)}/read`,
     duty: `${base}duty`,
     activeChats: `${base}active-chats`,
+    alertPreferences: `${base}alert-preferences`,
   };
 }
