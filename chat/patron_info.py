@@ -37,9 +37,10 @@ def update_patron(*, chat, operator, name: str, email: str) -> Chat:
         locked.patron_name, locked.patron_email = name, email
         locked.save(update_fields=list(changed))
         ChatEvent.objects.create(chat=locked, kind=ChatEvent.Kind.PATRON_UPDATED, actor=operator, detail=changed)
-        if locked.operator_id:
-            # Not to the chat's group: the patron's own socket has no use for it.
-            realtime.publish(realtime.operator_group(locked.operator_id), realtime.patron_updated_event(locked))
+        # Not to the chat's group: the patron's own socket has no use for it.
+        staff = {locked.operator_id, *locked.participations.filter(left_at=None).values_list("operator_id", flat=True)}
+        for user_id in staff - {None}:
+            realtime.publish(realtime.operator_group(user_id), realtime.patron_updated_event(locked))
     return locked
 
 

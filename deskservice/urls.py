@@ -56,6 +56,7 @@ desk = [
     path("api/chats/<str:chat_id>/screenshare", screenshare_views.request_screenshare, name="screenshare"),
     path("api/faq", faq_api.desk_lookup, name="faq"),
     path("api/alert-preferences", views.alert_preferences, name="alert_preferences"),
+    path("api/chats/<str:chat_id>/leave", desk_api.leave, name="leave"),
 ]
 
 urlpatterns = [

@@ -45,6 +45,7 @@ const ui = {
   requests: $("[data-request-list]"),
 };
 const baseTitle = document.title;
+const LEFT_TEXT = "You left the chat; it goes on with the patron and its operator.";
 
 const state = new DeskState();
 const announcer = new Announcer($("[data-announcer]"));
@@ -68,11 +69,13 @@ const pane = new ChatPane($("[data-chat-pane]"), {
   },
   onClosed: (chatId) => forgetChat(chatId, "Chat closed. Claim a waiting chat, or choose one of your chats."),
   onTransfer: (chat, button) => transferDialog.open(chat, button),
+  owns: (chat) => state.owns(chat),
+  onLeft: (chatId) => forgetChat(chatId, LEFT_TEXT),
 });
 let snapshots = 0;
 
 const endpoints = deskEndpoints(config.deskApi);
-const directory = new OperatorDirectory(config, () => state.myChats().filter((c) => c.status === "active").map((c) => c.id));
+const directory = new OperatorDirectory(config, () => state.ownedChats().filter((c) => c.status === "active").map((c) => c.id));
 const sentTransfers = new SentTransfers($("[data-transfer-pending]"), $("[data-transfer-outcome]"));
 const transferDialog = new TransferDialog($("[data-transfer-dialog]"), {
   chatApi: config.chatApi,
@@ -113,8 +116,8 @@ const internalChat = new InternalChat(root, {
 const duty = new DutyBoard(root, {
   dutyUrl: endpoints.duty,
   chatApi: config.chatApi,
-  activeChats: () => state.myChats().filter((chat) => chat.status === "active"),
-  selectedChat: () => (pane.chatId ? state.chats.get(pane.chatId) : null),
+  activeChats: () => state.ownedChats().filter((chat) => chat.status === "active"),
+  selectedChat: () => (pane.chatId && state.owns(state.chats.get(pane.chatId)) ? state.chats.get(pane.chatId) : null),
   onSent: (chat, target, answer) => sentTransfers.sent(chat, target, answer),
   announce: (text) => announcer.say(text),
 });
@@ -145,7 +148,12 @@ function renderQueue() {
 
 function renderMine() {
   const chats = state.myChats();
-  renderMyChats(ui.myList, ui.myEmpty, chats, { openId: pane.chatId, unread: state.unread, onOpen: openChat });
+  renderMyChats(ui.myList, ui.myEmpty, chats, {
+    openId: pane.chatId,
+    unread: state.unread,
+    onOpen: openChat,
+    owns: (chat) => state.owns(chat),
+  });
   ui.myCount.textContent = String(chats.length);
   duty.showHandover(duty.handover);
 }
@@ -254,6 +262,34 @@ const handlers = {
     announcer.say(`The chat with ${chat.patron_name || "the patron"} was transferred to ${frame.to}.`);
     forgetChat(frame.chat, `That chat was transferred to ${frame.to}.`);
     allChats.soon();
+  },
+
+  /** I transferred the chat and stayed in it: it stays on my dashboard, no longer mine to end. */
+  "chat.participating"(frame) {
+    const chat = state.upsertChat(frame.chat);
+    transferDialog.chatGone(chat.id);
+    announcer.say(
+      `The chat with ${chat.patron_name || "the patron"} is now ${chat.operator || "another operator"}'s. You are still in it until you choose Leave chat.`,
+    );
+    pane.update(chat);
+    renderMine();
+    allChats.soon();
+  },
+
+  /** Who owns a chat I am in and who else is in it changed. */
+  "chat.participants"(frame) {
+    const chat = state.updateChat(frame.chat, {
+      operator: frame.operator,
+      operator_id: frame.operator_id,
+      participants: frame.participants,
+    });
+    if (!chat) return;
+    pane.update(chat);
+    renderMine();
+  },
+
+  "chat.left"(frame) {
+    forgetChat(frame.chat, LEFT_TEXT);
   },
 
   "transfer.requested"(frame) {
