@@ -16,6 +16,7 @@ from django.conf import settings
 
 from chat import services
 from chat.models import Chat, Message
+from chat.selectors import chats_i_am_in, open_chats_of
 from chat.transfers import expire_stale_transfers
 from deskservice import layer_watch, realtime, roles
 from deskservice import services as presence
@@ -267,11 +268,8 @@ class DashboardConsumer(DeskJsonConsumer):
         return list(self.user.departments.values_list("id", flat=True))
 
     def _open_chats(self):
-        return (
-            Chat.objects.select_related("department", "operator")
-            .filter(operator=self.user, closed_at__isnull=True)
-            .exclude(status=Chat.Status.WAITING)
-        )
+        # Chats the operator owns and those they stayed in after a transfer (chat.participants).
+        return open_chats_of(self.user)
 
     def _groups(self):
         groups = [realtime.staff_group(), realtime.operator_group(self.user.id)]
@@ -287,7 +285,9 @@ class DashboardConsumer(DeskJsonConsumer):
         )
 
     def _snapshot(self):
+        from chat.participants import with_participants
         from chat.selectors import annotate_has_interaction
+        from deskservice.selectors import alert_preferences_of
 
         waiting = (
             Chat.objects.select_related("department", "operator")
@@ -298,7 +298,10 @@ class DashboardConsumer(DeskJsonConsumer):
             "type": "snapshot",
             "me": {"id": self.user.id, "name": self.user.display_name, "availability": self.user.availability},
             "queue": [realtime.chat_summary(c) for c in waiting],
-            "chats": [realtime.chat_summary(c) for c in annotate_has_interaction(self._open_chats())],
+            "chats": [
+                realtime.chat_summary(c) for c in with_participants(annotate_has_interaction(self._open_chats()))
+            ],
+            "alert_preferences": alert_preferences_of(self.user),
             "departments": department_presence(),
             "transfers": [realtime.transfer_summary(t) for t in self._transfers_waiting_for_me()],
             "heartbeat_seconds": settings.DESK_HEARTBEAT_SECONDS,
@@ -327,8 +330,10 @@ class DashboardConsumer(DeskJsonConsumer):
         await self.send_json(realtime.presence_event(await database_sync_to_async(department_presence)()))
 
     async def forward(self, event: dict):
-        if event["type"] == "chat.transferred":
-            # The chat is someone else's now: stop receiving its messages and typing.
+        if event["type"] in ("chat.transferred", "chat.left"):
+            # The chat is someone else's now, or the operator left it: stop receiving its
+            # messages and typing. One who stayed after a transfer gets chat.participating
+            # instead and keeps the group.
             await self.channel_layer.group_discard(realtime.chat_group(event["chat"]), self.channel_name)
         await self.send_json(event)
 
@@ -381,8 +386,9 @@ class DashboardConsumer(DeskJsonConsumer):
         return chat
 
     def _load_own_chat(self, chat_id):
+        """A chat this operator owns or stayed in: both may write, type and sync in it."""
         try:
             chat_uuid = uuid.UUID(str(chat_id))
         except ValueError:
             return None
-        return Chat.objects.select_related("department", "operator").filter(pk=chat_uuid, operator=self.user).first()
+        return chats_i_am_in(self.user).select_related("department", "operator").filter(pk=chat_uuid).first()

@@ -9,10 +9,10 @@ import uuid
 from django.http import JsonResponse
 from django.views.decorators.http import require_http_methods
 
-from chat import bans, patron_info, services
+from chat import bans, participants, patron_info, services
 from chat.api_errors import call_with_json_errors
 from chat.models import Chat
-from chat.selectors import canned_messages_for
+from chat.selectors import canned_messages_for, is_participant
 from deskservice.jsonapi import BadRequest, error_response, optional_str, parse_json_object
 from deskservice.selectors import is_operator
 
@@ -51,6 +51,14 @@ def _own_chat(request, chat_id) -> Chat:
     return chat
 
 
+def _chat_i_am_in(request, chat_id) -> Chat:
+    """A chat the operator owns or stayed in after transferring it (chat.participants)."""
+    chat = _chat(chat_id)
+    if chat.operator_id != request.user.id and not is_participant(request.user, chat):
+        raise BadRequest("This chat belongs to another operator.", status=403)
+    return chat
+
+
 @operator_endpoint(["POST"])
 def claim(request, chat_id):
     chat = services.claim_chat(chat_id=_chat(chat_id).pk, operator=request.user)
@@ -59,7 +67,7 @@ def claim(request, chat_id):
 
 @operator_endpoint(["GET", "POST"])
 def canned(request, chat_id):
-    chat = _own_chat(request, chat_id)
+    chat = _chat_i_am_in(request, chat_id)
     if request.method == "POST":
         data = parse_json_object(request)
         canned_id = data.get("canned")
@@ -86,6 +94,13 @@ def canned(request, chat_id):
 def end(request, chat_id):
     chat = services.end_chat(chat=_own_chat(request, chat_id), ended_by=Chat.EndedBy.OPERATOR, operator=request.user)
     return JsonResponse({"id": str(chat.pk), "status": chat.status})
+
+
+@operator_endpoint(["POST"])
+def leave(request, chat_id):
+    """Leave chat: an operator who stayed after a transfer goes; the chat goes on without them."""
+    participants.leave_chat(chat=_chat(chat_id), operator=request.user)
+    return JsonResponse({"id": str(chat_id), "left": True})
 
 
 @operator_endpoint(["POST"])

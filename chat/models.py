@@ -158,6 +158,8 @@ class ChatEvent(models.Model):
         TRANSFER_REQUESTED = "transfer_requested", "Transfer requested"
         REASSIGNED = "reassigned", "Reassigned by a supervisor"
         PATRON_UPDATED = "patron_updated", "Patron information updated"
+        PARTICIPANT_JOINED = "participant_joined", "An operator stayed in the chat"
+        PARTICIPANT_LEFT = "participant_left", "An operator left the chat"
 
     chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind.choices)
@@ -244,6 +246,8 @@ class Transfer(models.Model):
     )
     to_department = models.ForeignKey("deskservice.Department", null=True, blank=True, on_delete=models.SET_NULL)
     note = models.TextField(blank=True)
+    # The sender asked to stay in the chat once it is accepted (a three-way chat: ChatParticipant).
+    from_operator_stays = models.BooleanField(default=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(default=timezone.now)
     answered_at = models.DateTimeField(null=True, blank=True)
@@ -269,6 +273,41 @@ class Transfer(models.Model):
         if self.to_operator_id:
             return self.to_operator.display_name
         return self.to_department.name if self.to_department_id else ""
+
+
+class ChatParticipant(models.Model):
+    """An operator in a patron chat besides its owner: who transferred it and stayed (LibChat's
+    three-way chat after a transfer). They read and write in it until they leave; only the
+    owner (Chat.operator) ends, transfers or closes it, so leaving never ends the chat."""
+
+    chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="participations")
+    operator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_participations")
+    joined_at = models.DateTimeField(default=timezone.now)
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["joined_at", "id"]
+        constraints = [
+            # Staying twice would show the chat twice and announce two departures.
+            models.UniqueConstraint(
+                fields=["chat", "operator"], condition=Q(left_at__isnull=True), name="one_active_participation"
+            ),
+            models.CheckConstraint(
+                condition=Q(left_at__isnull=True) | Q(left_at__gte=models.F("joined_at")),
+                name="participant_leaves_after_joining",
+            ),
+        ]
+        # Every dashboard snapshot looks up the chats its operator is still in.
+        indexes = [
+            models.Index(fields=["operator"], condition=Q(left_at__isnull=True), name="participant_active_operator")
+        ]
+
+    def __str__(self):
+        return f"{self.operator} in {self.chat.short_id}"
+
+    @property
+    def active(self) -> bool:
+        return self.left_at is None
 
 
 class InternalConversation(models.Model):

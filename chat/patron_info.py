@@ -4,7 +4,8 @@ chats and tickets found by the same contact (issue 12)."""
 import re
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Replace
 
 from chat.models import Chat, ChatEvent
 from chat.selectors import may_see_chat
@@ -36,14 +37,15 @@ def update_patron(*, chat, operator, name: str, email: str) -> Chat:
         locked.patron_name, locked.patron_email = name, email
         locked.save(update_fields=list(changed))
         ChatEvent.objects.create(chat=locked, kind=ChatEvent.Kind.PATRON_UPDATED, actor=operator, detail=changed)
-        if locked.operator_id:
-            # Not to the chat's group: the patron's own socket has no use for it.
-            realtime.publish(realtime.operator_group(locked.operator_id), realtime.patron_updated_event(locked))
+        # Not to the chat's group: the patron's own socket has no use for it.
+        staff = {locked.operator_id, *locked.participations.filter(left_at=None).values_list("operator_id", flat=True)}
+        for user_id in staff - {None}:
+            realtime.publish(realtime.operator_group(user_id), realtime.patron_updated_event(locked))
     return locked
 
 
 def browser_summary(user_agent: str) -> str:
-    """"Firefox on Windows" from a user agent string: what a librarian needs, not the whole string."""
+    """ "Firefox on Windows" from a user agent string: what a librarian needs, not the whole string."""
     agent = user_agent or ""
     browser = next(
         (name for pattern, name in BROWSERS if re.search(pattern, agent)),
@@ -70,12 +72,12 @@ SYSTEMS = [
 ]
 
 
-def history(chat) -> dict:
-    """Earlier chats and tickets with this patron's email (phone numbers for SMS: see
-    `_contact_filters`), newest first, in two queries whatever their number."""
+def history(chat, phone: str = "") -> dict:
+    """Earlier chats and tickets with this patron's email or SMS number (`_contact_filters`),
+    newest first, in two queries whatever their number."""
     from tickets.models import Ticket
 
-    chats_q, tickets_q = _contact_filters(chat)
+    chats_q, tickets_q = _contact_filters(chat, phone)
     if chats_q is None:
         return {"chats": [], "tickets": []}
     chats = (
@@ -85,7 +87,8 @@ def history(chat) -> dict:
         .order_by("-created_at")[:HISTORY_LIMIT]
     )
     tickets = (
-        Ticket.objects.filter(tickets_q, anonymised_at__isnull=True)
+        Ticket.objects.annotate(patron_phone_digits=_phone_digits("patron_phone"))
+        .filter(tickets_q, anonymised_at__isnull=True)
         .select_related("queue")
         .order_by("-created_at")[:HISTORY_LIMIT]
     )
@@ -115,21 +118,58 @@ def history(chat) -> dict:
     }
 
 
-def _contact_filters(chat):
-    """How to find the same patron: by email today; an SMS chat's number joins here."""
-    if not chat.patron_email:
-        return None, None
-    return Q(patron_email__iexact=chat.patron_email), Q(patron_email__iexact=chat.patron_email)
+def _contact_filters(chat, phone: str):
+    """How to find the same patron: by email, and for an SMS chat by its number too (earlier
+    SMS chats from it, and tickets whose patron phone is that number however it was typed)."""
+    chats_q = tickets_q = None
+    if chat.patron_email:
+        chats_q = tickets_q = Q(patron_email__iexact=chat.patron_email)
+    key = phone_key(phone)
+    if key:
+        by_phone_chats = Q(sms__phone=phone)
+        by_phone_tickets = Q(patron_phone_digits__endswith=key)
+        chats_q = by_phone_chats if chats_q is None else chats_q | by_phone_chats
+        tickets_q = by_phone_tickets if tickets_q is None else tickets_q | by_phone_tickets
+    return chats_q, tickets_q
+
+
+# Ten digits identify a number in North America whether or not it was typed with its country
+# code ("+1 (555) 010-2000" and "555-010-2000" are one patron); shorter numbers must match whole.
+PHONE_KEY_DIGITS = 10
+MIN_PHONE_DIGITS = 7
+
+
+def phone_key(phone: str) -> str:
+    digits = re.sub(r"\D", "", phone or "")
+    return digits[-PHONE_KEY_DIGITS:] if len(digits) >= MIN_PHONE_DIGITS else ""
+
+
+def _phone_digits(field: str):
+    """The digits of a phone number column, in SQL every database speaks (no regexp_replace in SQLite)."""
+    expression = F(field)
+    for character in " -().+/":
+        expression = Replace(expression, Value(character), Value(""))
+    return expression
+
+
+def sms_phone(chat) -> str:
+    """The number an SMS chat came from; empty for web chats (no query for them)."""
+    if chat.source != Chat.Source.SMS:
+        return ""
+    from chat.sms.models import SmsConversation
+
+    return SmsConversation.objects.filter(chat_id=chat.pk).values_list("phone", flat=True).first() or ""
 
 
 def patron_info(chat) -> dict:
+    phone = sms_phone(chat)
     return {
         "name": chat.patron_name,
         "email": chat.patron_email,
+        "phone": phone,
         "page_url": chat.page_url,
         "browser": browser_summary(chat.user_agent),
         "user_agent": chat.user_agent,
         "language": chat.language,
-        **history(chat),
+        **history(chat, phone),
     }
-

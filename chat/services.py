@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 from kombu.exceptions import OperationalError
 
-from chat.models import CannedMessage, Chat, ChatEvent, Message, TranscriptEmail, hash_token, new_token
+from chat.models import CannedMessage, Chat, ChatEvent, ChatParticipant, Message, TranscriptEmail, hash_token, new_token
 from deskservice import audit, realtime
 from deskservice.languages import supported_language
 from deskservice.selectors import department_is_online
@@ -172,8 +172,8 @@ def claim_chat(*, chat_id, operator) -> Chat:
 def send_message(*, chat, body: str, sender: str, operator=None) -> Message:
     """Store a message, then broadcast it to the chat.
 
-    The patron may write while waiting or active; an operator only in a chat they own.
-    Nobody writes after End Chat.
+    The patron may write while waiting or active; an operator only in a chat they own or
+    stayed in after transferring it (chat.participants). Nobody writes after End Chat.
     """
     body = _clean_text(body, field="body", limit=settings.DESK_MAX_MESSAGE_LENGTH)
     if sender == Message.Sender.PATRON:
@@ -189,7 +189,7 @@ def send_message(*, chat, body: str, sender: str, operator=None) -> Message:
             Chat.objects.select_for_update().filter(pk=chat.pk).values_list("status", "operator_id").get()
         )
         if sender == Message.Sender.OPERATOR:
-            _require_owner(chat, operator)
+            _require_in_chat(chat, operator)
         if chat.status == Chat.Status.ENDED:
             raise ChatConflict("This chat has ended; messages can no longer be sent.")
         message = Message.objects.create(chat=chat, sender=sender, operator=operator, body=body)
@@ -270,7 +270,7 @@ def publish_typing(*, chat, sender: str, operator=None, skip_channel: str | None
     if chat.status == Chat.Status.ENDED:
         return
     if sender == Message.Sender.OPERATOR:
-        _require_owner(chat, operator)
+        _require_in_chat(chat, operator)
         name = operator.display_name
     else:
         name = chat.patron_label
@@ -423,6 +423,16 @@ def _require_department_member(operator, department) -> None:
 
 def _require_owner(chat, operator) -> None:
     if operator is None or chat.operator_id != operator.id:
+        raise NotAllowed("This chat belongs to another operator.")
+
+
+def _require_in_chat(chat, operator) -> None:
+    """The owner, or an operator who stayed after transferring it: both may write in the chat."""
+    if operator is None:
+        raise NotAllowed("This chat belongs to another operator.")
+    if chat.operator_id == operator.id:
+        return
+    if not ChatParticipant.objects.filter(chat_id=chat.pk, operator=operator, left_at=None).exists():
         raise NotAllowed("This chat belongs to another operator.")
 
 

@@ -63,16 +63,23 @@ def transfer(request, chat_id):
     chat = _own_chat(request, chat_id)
     data = parse_json_object(request)
     note = optional_str(data, "note", limit=2000)
+    stay = data.get("stay", False)
+    if not isinstance(stay, bool):
+        raise BadRequest("stay must be true or false.", field="stay")
     if data.get("operator") is not None:
         target = User.objects.filter(pk=_int(data, "operator"), is_active=True).first()
         if target is None:
             raise BadRequest("That operator does not exist.", field="operator")
-        result = transfers.request_transfer(chat=chat, from_operator=request.user, to_operator=target, note=note)
+        result = transfers.request_transfer(
+            chat=chat, from_operator=request.user, to_operator=target, note=note, stay=stay
+        )
     else:
         department = Department.objects.filter(slug=optional_str(data, "department", limit=50)).first()
         if department is None:
             raise BadRequest("Choose an operator or a department.", field="department")
-        result = transfers.request_transfer(chat=chat, from_operator=request.user, to_department=department, note=note)
+        result = transfers.request_transfer(
+            chat=chat, from_operator=request.user, to_department=department, note=note, stay=stay
+        )
     return JsonResponse({"transfer": result.pk, "status": result.status}, status=201)
 
 

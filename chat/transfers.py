@@ -13,26 +13,35 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from chat import participants
 from chat.models import Chat, ChatEvent, Transfer
 from chat.services import ChatConflict, ChatError, NotAllowed, _require_owner, _system_message, in_patron_language
 from deskservice import audit, realtime, roles
 from deskservice.selectors import department_is_online, is_operator_online
 
 
-def request_transfer(*, chat, from_operator, to_operator=None, to_department=None, note: str = "") -> Transfer:
-    """Offer an active chat to an online operator, or move it to an online department's queue."""
+def request_transfer(
+    *, chat, from_operator, to_operator=None, to_department=None, note: str = "", stay: bool = False
+) -> Transfer:
+    """Offer an active chat to an online operator, or move it to an online department's queue.
+
+    With `stay` the sender stays in the chat once the operator accepts (a three-way chat,
+    chat.participants); a chat sent back to a queue has nobody to share it with yet.
+    """
     if (to_operator is None) == (to_department is None):
         raise ChatError("Choose one operator or one department to transfer to.", field="target")
     _require_owner(chat, from_operator)
     if chat.status != Chat.Status.ACTIVE:
         raise ChatConflict("Only an active chat can be transferred.")
+    if stay and to_department is not None:
+        raise ChatError("You can stay in the chat only when you transfer it to an operator.", field="stay")
     note = (note or "").strip()[:2000]
     if to_operator is not None:
-        return _offer_to_operator(chat, from_operator, to_operator, note)
+        return _offer_to_operator(chat, from_operator, to_operator, note, stay)
     return _move_to_department(chat, from_operator, to_department, note)
 
 
-def _offer_to_operator(chat, from_operator, to_operator, note) -> Transfer:
+def _offer_to_operator(chat, from_operator, to_operator, note, stay) -> Transfer:
     if to_operator.pk == from_operator.pk:
         raise ChatError("You already have this chat.", field="target")
     if not is_operator_online(to_operator):
@@ -40,7 +49,7 @@ def _offer_to_operator(chat, from_operator, to_operator, note) -> Transfer:
     try:
         with transaction.atomic():
             transfer = Transfer.objects.create(
-                chat=chat, from_operator=from_operator, to_operator=to_operator, note=note
+                chat=chat, from_operator=from_operator, to_operator=to_operator, note=note, from_operator_stays=stay
             )
             ChatEvent.objects.create(
                 chat=chat,
@@ -87,11 +96,16 @@ def _move_to_department(chat, from_operator, department, note) -> Transfer:
         realtime.publish(realtime.department_group(department.pk), realtime.queue_added_event(locked))
         realtime.publish(realtime.chat_group(locked.pk), realtime.status_event(locked))
         realtime.publish(realtime.waiting_group(department.pk), realtime.queue_changed_event(department.pk))
+        _tell_participants(locked)
     return transfer
 
 
 def accept_transfer(*, transfer_id, operator) -> Chat:
-    """The target accepts: the chat becomes theirs and the patron is told who now answers."""
+    """The target accepts: the chat becomes theirs and the patron is told who now answers.
+
+    A sender who chose to stay becomes a participant (chat.participants.join_chat) and keeps
+    the chat on their dashboard; one who did not gets chat.transferred and loses it.
+    """
     with transaction.atomic():
         transfer = _answerable(transfer_id, operator)
         chat = Chat.objects.select_for_update().select_related("department").get(pk=transfer.chat_id)
@@ -102,6 +116,7 @@ def accept_transfer(*, transfer_id, operator) -> Chat:
         _finish(transfer, Transfer.Status.ACCEPTED)
         chat.operator = operator
         chat.save(update_fields=["operator"])
+        participants.owner_changed(chat, operator)
         _record_transfer(chat, transfer, transfer.from_operator)
         _system_message(
             chat,
@@ -111,12 +126,16 @@ def accept_transfer(*, transfer_id, operator) -> Chat:
         )
         previous = transfer.from_operator
         realtime.publish(
-            realtime.operator_group(previous.pk), realtime.chat_transferred_event(chat, operator.display_name)
-        )
-        realtime.publish(
             realtime.operator_group(operator.pk), realtime.chat_assigned_event(chat), join=realtime.chat_group(chat.pk)
         )
         realtime.publish(realtime.chat_group(chat.pk), realtime.status_event(chat))
+        if transfer.from_operator_stays:
+            participants.join_chat(chat=chat, operator=previous)
+        else:
+            realtime.publish(
+                realtime.operator_group(previous.pk), realtime.chat_transferred_event(chat, operator.display_name)
+            )
+            _tell_participants(chat)
     return chat
 
 
@@ -174,6 +193,7 @@ def reassign_chat(*, chat, supervisor, to_operator) -> Chat:
         locked.operator, locked.status = to_operator, Chat.Status.ACTIVE
         locked.claimed_at = locked.claimed_at or timezone.now()
         locked.save(update_fields=["operator", "status", "claimed_at"])
+        participants.owner_changed(locked, to_operator)
         audit.record(
             actor=supervisor,
             action=audit.Action.REASSIGNED_CHAT,
@@ -212,6 +232,7 @@ def reassign_chat(*, chat, supervisor, to_operator) -> Chat:
             join=realtime.chat_group(locked.pk),
         )
         realtime.publish(realtime.chat_group(locked.pk), realtime.status_event(locked))
+        _tell_participants(locked)
     return locked
 
 
@@ -259,6 +280,13 @@ def _record_transfer(chat, transfer, from_operator) -> None:
             "to_department": transfer.to_department_id,
         },
     )
+
+
+def _tell_participants(chat) -> None:
+    """Operators still in a chat whose owner changed hear who owns it now."""
+    chat.active_participations = list(participants.active_participations(chat))
+    if chat.active_participations:
+        participants.publish_participants(chat)
 
 
 def _announced_name(operator, chat) -> str:

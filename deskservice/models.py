@@ -39,6 +39,38 @@ class User(AbstractUser):
         return self.first_name or self.get_username()
 
 
+class AlertPreferences(models.Model):
+    """How the dashboard gets an operator's attention: sound and desktop pop-ups, and for which
+    alerts. Kept on the server so that they follow the operator to any desk computer; an operator
+    without a row has every alert on."""
+
+    # The alerts an operator can switch off one by one, as the dashboard names them.
+    KINDS = ("new_chats", "transfer_requests", "internal_messages")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="alert_preferences"
+    )
+    sound = models.BooleanField("play a sound", default=True)
+    popups = models.BooleanField("show desktop pop-ups", default=True)
+    new_chats = models.BooleanField("new chats", default=True)
+    transfer_requests = models.BooleanField("transfer requests", default=True)
+    internal_messages = models.BooleanField("internal messages", default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "alert preferences"
+
+    def __str__(self):
+        return f"Alerts of {self.user}"
+
+    @classmethod
+    def fields(cls) -> tuple[str, ...]:
+        return ("sound", "popups", *cls.KINDS)
+
+    def as_dict(self) -> dict:
+        return {field: getattr(self, field) for field in self.fields()}
+
+
 class DashboardConnection(models.Model):
     """One open operator dashboard socket.
 

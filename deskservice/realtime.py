@@ -192,8 +192,9 @@ def queue_position_event(position: int) -> dict:
 
 
 def chat_summary(chat) -> dict:
-    """What a dashboard shows of a chat in its lists."""
-    return {
+    """What a dashboard shows of a chat in its lists; "participants" when they were loaded
+    (chat.participants.with_participants), so that no list pays a query per chat."""
+    summary = {
         "id": str(chat.pk),
         "status": chat.status,
         "source": chat.source,
@@ -208,6 +209,14 @@ def chat_summary(chat) -> dict:
         "ended_at": _iso(chat.ended_at),
         "has_interaction": getattr(chat, "has_interaction", False),
     }
+    participations = getattr(chat, "active_participations", None)
+    if participations is not None:
+        summary["participants"] = participant_list(participations)
+    return summary
+
+
+def participant_list(participations) -> list[dict]:
+    return [{"id": p.operator_id, "name": p.operator.display_name} for p in participations]
 
 
 def queue_added_event(chat) -> dict:
@@ -246,6 +255,7 @@ def transfer_summary(transfer) -> dict:
         "to_operator": transfer.to_operator.display_name if transfer.to_operator_id else None,
         "to_department": transfer.to_department.name if transfer.to_department_id else None,
         "note": transfer.note,
+        "stay": transfer.from_operator_stays,
         "status": transfer.status,
         "created_at": _iso(transfer.created_at),
     }
@@ -264,6 +274,28 @@ def transfer_answered_event(transfer) -> dict:
 def chat_transferred_event(chat, to_name: str) -> dict:
     """To the previous owner's dashboards: the chat is no longer theirs."""
     return {"type": "chat.transferred", "chat": str(chat.pk), "to": to_name}
+
+
+def chat_participating_event(chat) -> dict:
+    """To the operator who transferred the chat and stayed: it is now theirs to write in, not to own."""
+    return {"type": "chat.participating", "chat": chat_summary(chat)}
+
+
+def chat_participants_event(chat) -> dict:
+    """To the owner and the participants: who owns the chat now and who else is in it."""
+    return {
+        "type": "chat.participants",
+        "chat": str(chat.pk),
+        "operator": chat.operator.display_name if chat.operator_id else None,
+        "operator_id": chat.operator_id,
+        "participants": participant_list(chat.active_participations),
+    }
+
+
+def chat_left_event(chat) -> dict:
+    """To the dashboards of the operator who pressed Leave chat: the chat leaves their dashboard
+    and their sockets leave its group."""
+    return {"type": "chat.left", "chat": str(chat.pk)}
 
 
 def internal_message_event(message, conversation_title: str) -> dict:

@@ -68,3 +68,11 @@ def desk_staff():
     via_group = Q(groups__in=Group.objects.filter(permission))
     direct = Q(user_permissions__codename=codename, user_permissions__content_type__app_label=app_label)
     return User.objects.filter(Q(is_superuser=True) | via_group | direct, is_active=True).distinct()
+
+
+def alert_preferences_of(user) -> dict:
+    """The operator's alert settings for the dashboard snapshot; every alert is on until they change it."""
+    from deskservice.models import AlertPreferences
+
+    saved = AlertPreferences.objects.filter(user=user).first()
+    return (saved or AlertPreferences(user=user)).as_dict()

@@ -1,10 +1,10 @@
-"""Presence: operators' dashboard connections, heartbeats and availability."""
+"""Presence (operators' dashboard connections, heartbeats and availability) and their alert settings."""
 
 from django.db import transaction
 from django.utils import timezone
 
 from deskservice import realtime
-from deskservice.models import DashboardConnection, User
+from deskservice.models import AlertPreferences, DashboardConnection, User
 from deskservice.selectors import department_presence, presence_cutoff
 
 
@@ -46,3 +46,29 @@ def set_availability(*, user, availability: str) -> None:
 
 def _publish_presence() -> None:
     realtime.publish(realtime.staff_group(), realtime.presence_event(department_presence()))
+
+
+class AlertPreferencesError(ValueError):
+    def __init__(self, message: str, *, field: str):
+        super().__init__(message)
+        self.field = field
+
+
+def save_alert_preferences(*, user, changes: dict) -> AlertPreferences:
+    """An operator's own alert settings (sound, desktop pop-ups, and for which alerts).
+
+    `changes` maps some of AlertPreferences.fields() to booleans; the others keep their value.
+    Anything else is refused with AlertPreferencesError naming the field, before anything is saved.
+    """
+    allowed = AlertPreferences.fields()
+    for field, value in changes.items():
+        if field not in allowed:
+            raise AlertPreferencesError(f"“{str(field)[:40]}” is not an alert setting.", field=str(field)[:40])
+        if not isinstance(value, bool):
+            raise AlertPreferencesError(f"{field} must be true or false.", field=field)
+    with transaction.atomic():
+        preferences, _ = AlertPreferences.objects.select_for_update().get_or_create(user=user)
+        for field, value in changes.items():
+            setattr(preferences, field, value)
+        preferences.save()
+    return preferences

@@ -55,6 +55,8 @@ desk = [
     path("api/attachments/<int:attachment_id>/download", attachment_views.staff_download, name="attachment"),
     path("api/chats/<str:chat_id>/screenshare", screenshare_views.request_screenshare, name="screenshare"),
     path("api/faq", faq_api.desk_lookup, name="faq"),
+    path("api/alert-preferences", views.alert_preferences, name="alert_preferences"),
+    path("api/chats/<str:chat_id>/leave", desk_api.leave, name="leave"),
 ]
 
 urlpatterns = [

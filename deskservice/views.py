@@ -5,16 +5,19 @@ import re
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.clickjacking import xframe_options_exempt
 
+from chat.desk_api import operator_endpoint
 from chat.models import Chat
 from deskservice import audit
+from deskservice import services as desk_services
+from deskservice.jsonapi import BadRequest, parse_json_object
 from deskservice.languages import request_language
 from deskservice.models import DeskSettings
 from deskservice.origins import frame_ancestors
-from deskservice.selectors import is_operator
+from deskservice.selectors import alert_preferences_of, is_operator
 
 
 def demo_library_page(request):
@@ -76,3 +79,16 @@ def chat_transcript(request, chat_id):
         raise Http404("No such chat.")
     audit.record(actor=request.user, action=audit.Action.VIEWED_TRANSCRIPT, target=chat, via="transcript page")
     return render(request, "desk/transcript.html", {"chat": chat, "lines": transcript_lines(chat)})
+
+
+@operator_endpoint(["GET", "POST"])
+def alert_preferences(request):
+    """The signed-in operator's alert settings: GET them, or POST the ones that change
+    ({"sound", "popups", "new_chats", "transfer_requests", "internal_messages"}: booleans)."""
+    if request.method == "POST":
+        try:
+            saved = desk_services.save_alert_preferences(user=request.user, changes=parse_json_object(request))
+        except desk_services.AlertPreferencesError as error:
+            raise BadRequest(str(error), field=error.field) from None
+        return JsonResponse(saved.as_dict())
+    return JsonResponse(alert_preferences_of(request.user))

@@ -101,6 +101,8 @@ RULES = {
     "faq:make": Rule(OPERATOR, ("GET", "POST")),
     "faq:entry": Rule(PUBLIC),
     "analytics:ticket_interaction": Rule(OPERATOR, ("GET", "POST")),
+    "desk:leave": Rule(OPERATOR, ("POST",), chat_scoped=True),
+    "desk:alert_preferences": Rule(OPERATOR, ("GET", "POST")),
 }
 
 WS_RULES = {

@@ -103,6 +103,9 @@ def test_a_chat_is_transferred_after_asking_in_internal_chat(live_stack, browser
 
     alice_page.get_by_role("button", name="Transfer", exact=True).click()
     dialog.get_by_role("radio", name=re.compile("Carmen")).check()
+    # Staying in the chat is the default, as in LibChat (tests/test_group_chat_browser.py);
+    # here Alice hands it over completely.
+    dialog.get_by_role("checkbox", name="Stay in the chat after the transfer").uncheck()
     dialog.get_by_label("Internal note").fill(NOTE)
     dialog.get_by_role("button", name="Transfer chat").click()
     expect(alice_page.get_by_role("status").filter(has_text="Waiting for Carmen to accept…")).to_be_visible()

@@ -117,3 +117,27 @@ def test_it_serves_the_dashboard_page_in_a_fixed_number_of_queries(
     with django_assert_num_queries(few):
         response = client.get("/desk/")
     assert response.status_code == 200
+
+
+def test_chats_i_stayed_in_cost_the_snapshot_no_query_per_chat(departments, online_pair, django_assert_num_queries):
+    """Chats alice transferred to bob and stayed in (three-way) are listed with their participants."""
+    from chat.transfers import accept_transfer
+
+    alice, bob = online_pair
+
+    def stay_in(count):
+        for number in range(count):
+            chat, _ = services.start_chat(department=departments["research"], question=f"Three-way {number}")
+            chat = services.claim_chat(chat_id=chat.pk, operator=alice)
+            transfer = request_transfer(chat=chat, from_operator=alice, to_operator=bob, stay=True)
+            accept_transfer(transfer_id=transfer.pk, operator=bob)
+
+    stay_in(2)
+    snapshot_of(alice)
+    few = queries(lambda: snapshot_of(alice))
+    stay_in(10)
+    with django_assert_num_queries(few):
+        snapshot = snapshot_of(alice)
+    assert len(snapshot["chats"]) == 12
+    assert {c["operator"] for c in snapshot["chats"]} == {"Bob"}
+    assert all(c["participants"] == [{"id": alice.pk, "name": "Alice"}] for c in snapshot["chats"])

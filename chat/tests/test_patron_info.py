@@ -122,3 +122,46 @@ def test_it_names_common_browsers():
     )
     assert browser_summary(iphone) == "Safari on iOS"
     assert browser_summary("") == ""
+
+
+# --- SMS chats --------------------------------------------------------------------------------
+
+
+def sms_chat(settings, phone, body, sid):
+    """A chat started by a text from `phone`, as the provider's webhook would start it."""
+    from chat.sms.base import InboundText
+    from chat.sms.services import receive_text
+
+    settings.DESK_SMS_DEPARTMENT = "research"
+    return receive_text(provider="twilio", text=InboundText(provider_id=sid, phone=phone, body=body))
+
+
+def test_an_sms_chat_shows_its_number_and_the_history_of_that_number(settings, departments, alice):
+    bring_online(alice)
+    queue = Queue.objects.create(name="Research help", slug="research-help", is_default=True)
+    earlier_text = sms_chat(settings, "+16175550100", "Do you have a scanner?", "SM1")
+    services.end_chat(chat=earlier_text, ended_by="system")
+    sms_chat(settings, "+16175550199", "Someone else's text", "SM2")
+    # Staff type a phone number however the patron said it.
+    create_ticket(
+        question="Scanner follow-up", email="pat@example.org", phone="(617) 555-0100", source="phone", queue=queue
+    )
+    create_ticket(
+        question="With the country code", email="x@example.org", phone="+1 617.555.0100", source="phone", queue=queue
+    )
+    create_ticket(question="Another number", email="pat@example.org", phone="617-555-0199", source="phone", queue=queue)
+    current = sms_chat(settings, "+16175550100", "Is the scanner free now?", "SM3")
+    services.claim_chat(chat_id=current.pk, operator=alice)
+
+    info = as_user(alice).get(f"/desk/api/chats/{current.pk}/patron").json()
+
+    assert (info["phone"], info["email"]) == ("+16175550100", "")
+    assert [c["question"] for c in info["chats"]] == ["Do you have a scanner?"]
+    assert sorted(t["subject"] for t in info["tickets"]) == ["Scanner follow-up", "With the country code"]
+
+
+def test_a_web_chat_has_no_phone_and_matches_by_email_only(current, departments, alice):
+    earlier(departments, 1)
+    info = as_user(alice).get(f"/desk/api/chats/{current.pk}/patron").json()
+    assert info["phone"] == ""
+    assert len(info["chats"]) == 1 and len(info["tickets"]) == 1

@@ -1,11 +1,13 @@
-// How a new waiting chat gets noticed: a chime, a desktop notification, and a screen-reader
-// announcement. Browsers keep audio locked until the page is clicked or typed in, and a
-// notification permission prompt must come from a button, never on load.
+// How a new waiting chat, a transfer request or an internal message gets noticed: a chime, a
+// desktop notification, and a screen-reader announcement; each operator's Alert settings say
+// which (alert-settings.js). Browsers keep audio locked until the page is clicked or typed in,
+// and a notification permission prompt must come from a button, never on load.
 
 export class Chime {
   constructor(hint) {
     this.hint = hint;
     this.context = null;
+    this.enabled = true;
     const unlock = () => {
       this.unlock();
       document.removeEventListener("pointerdown", unlock, true);
@@ -26,10 +28,17 @@ export class Chime {
     this.hint.hidden = true;
   }
 
+  /** Sound off in Alert settings: no chime, and no hint asking for a click to enable it. */
+  setEnabled(enabled) {
+    this.enabled = enabled;
+    const unlocked = this.context && this.context.state === "running";
+    this.hint.hidden = !enabled || Boolean(unlocked) || !(window.AudioContext || window.webkitAudioContext);
+  }
+
   /** Two soft rising tones, short enough not to startle a busy desk. */
   play() {
     const context = this.context;
-    if (!context || context.state !== "running") return;
+    if (!this.enabled || !context || context.state !== "running") return;
     const start = context.currentTime + 0.02;
     [
       [659.25, 0],
@@ -80,10 +89,14 @@ export class DesktopNotifications {
     this.stateText.hidden = !text;
   }
 
-  notify(title, body, onClick) {
+  /**
+   * One pop-up per kind of alert: a notification replaces an earlier one with the same tag, so
+   * each kind has its own (an internal message must not silently replace a new chat's pop-up).
+   */
+  notify(title, body, onClick, tag) {
     if (!this.supported || Notification.permission !== "granted") return;
     try {
-      const notification = new Notification(title, { body, tag: "desk-queue" });
+      const notification = new Notification(title, { body, tag });
       notification.addEventListener("click", () => {
         window.focus();
         notification.close();

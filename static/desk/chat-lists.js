@@ -48,7 +48,7 @@ export function refreshWaitingTimes(list) {
   for (const wait of list.querySelectorAll("time[data-since]")) wait.textContent = waitingFor(wait.dataset.since);
 }
 
-export function renderMyChats(list, empty, chats, { openId, unread, onOpen }) {
+export function renderMyChats(list, empty, chats, { openId, unread, onOpen, owns = () => true }) {
   syncList(list, chats, {
     key: (chat) => chat.id,
     create(chat) {
@@ -70,7 +70,10 @@ export function renderMyChats(list, empty, chats, { openId, unread, onOpen }) {
       const tag = row.querySelector(".status-tag");
       tag.textContent = STATUS_LABELS[chat.status] || chat.status;
       tag.dataset.status = chat.status;
-      row.querySelector(".item-dept").textContent = chat.department.name;
+      // A chat I stayed in after transferring it says whose it is now.
+      row.querySelector(".item-dept").textContent = owns(chat)
+        ? chat.department.name
+        : `${chat.department.name} · ${chat.operator || "another operator"}'s chat`;
       row.querySelector(".item-question").textContent = firstLine(chat.question);
       const count = unread.get(chat.id) || 0;
       row.querySelector(".unread").hidden = count === 0;

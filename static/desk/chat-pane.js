@@ -1,5 +1,7 @@
 // The right-hand pane: one open chat with its header actions, transcript, composer, canned
 // messages and, once it ended, the Reference Analytics form that must be saved before Close Chat.
+// In a chat I stayed in after transferring it (a three-way chat) I write and Leave chat; ending,
+// transferring and closing it are its owner's.
 
 import { AnalyticsPanel } from "./analytics-panel.js";
 import { CannedMenu } from "./canned-menu.js";
@@ -19,7 +21,7 @@ export class ChatPane {
   /**
    * @param {HTMLElement} root  the pane
    * @param {object} options  chatApi, interactionUrl, sendFrame(frame) -> bool, onClosed(chatId), onChanged(chatId, changes),
-   *   onTransfer(chat, button)
+   *   onTransfer(chat, button), owns(chat) -> bool, onLeft(chatId)
    */
   constructor(root, options) {
     this.root = root;
@@ -90,6 +92,10 @@ export class ChatPane {
       ticketLink: $('[data-action="ticket"]'),
       endButton: $('[data-action="end"]'),
       closeButton: $('[data-action="close"]'),
+      leaveButton: $('[data-action="leave"]'),
+      banButton: $('[data-action="ban"]'),
+      screenshareButton: $('[data-action="screenshare"]'),
+      participants: $("[data-chat-participants]"),
       transcriptForm: $("[data-transcript-form]"),
       transcriptEmail: $("[data-transcript-email]"),
       notice: $("[data-chat-notice]"),
@@ -129,6 +135,7 @@ export class ChatPane {
     wirePatronInfo(article, { url: urls.patron, suffix, onError: (text) => this.showError(text) });
     view.endButton.addEventListener("click", () => this.endChat());
     view.closeButton.addEventListener("click", () => this.closeChat());
+    view.leaveButton.addEventListener("click", () => this.leaveChat());
     view.composer.addEventListener("submit", (event) => {
       event.preventDefault();
       this.sendMessage();
@@ -186,17 +193,36 @@ export class ChatPane {
     view.cannedButton.disabled = ended;
     if (ended) view.canned.close(false);
     view.endedNote.hidden = !ended;
-    view.endButton.hidden = ended;
-    view.transferButton.hidden = ended;
-    view.closeButton.hidden = !ended;
+    const mine = this.options.owns(chat);
+    view.endButton.hidden = ended || !mine;
+    view.transferButton.hidden = ended || !mine;
+    view.closeButton.hidden = !ended || !mine;
     view.closeButton.disabled = !chat.has_interaction;
     view.closeButton.title = chat.has_interaction ? "" : "Save the Reference Analytics first";
+    view.transcriptButton.hidden = !mine;
+    view.banButton.hidden = !mine;
+    view.leaveButton.hidden = mine;
+    this.showParticipants(chat, mine);
     view.article.classList.toggle("is-ended", ended);
+    view.article.classList.toggle("is-participant", !mine);
     view.extras.update(chat);
-    if (ended) {
-      this.hideTyping();
-      view.analyticsPanel.load();
+    if (!mine) view.screenshareButton.hidden = true;
+    if (ended) this.hideTyping();
+    // The owner records the Reference Analytics; someone who only stayed in the chat does not.
+    if (ended && mine) view.analyticsPanel.load();
+  }
+
+  /** Who else is in a three-way chat, or, in one I stayed in, whose it is now. */
+  showParticipants(chat, mine) {
+    const others = (chat.participants || []).map((participant) => participant.name);
+    const line = this.view.participants;
+    if (mine) {
+      line.textContent = others.length ? `Also in this chat: ${others.join(", ")}.` : "";
+    } else {
+      const owner = chat.operator || "another operator";
+      line.textContent = `This chat is ${owner}'s now. You stay in it, and can write to the patron, until you choose Leave chat.`;
     }
+    line.hidden = !line.textContent;
   }
 
   addMessage(message) {
@@ -322,6 +348,20 @@ export class ChatPane {
     // An earlier "save the analytics first" sentence is no longer true.
     this.view.error.textContent = "";
     this.view.closeButton.focus();
+  }
+
+  async leaveChat() {
+    const view = this.view;
+    const chatId = this.chatId;
+    view.leaveButton.disabled = true;
+    const answer = await postJson(view.urls.leave, undefined);
+    view.leaveButton.disabled = false;
+    if (!answer.ok) {
+      this.showError(answer.error, chatId);
+      return;
+    }
+    this.drafts.delete(chatId);
+    this.options.onLeft(chatId);
   }
 
   async closeChat() {

@@ -3,6 +3,7 @@
 // alerts of a new waiting chat. Transfers, internal chat, shifts and supervision live in their
 // own modules; this file routes the socket's frames to them.
 
+import { AlertSettings, NOTIFICATION_TAGS } from "./alert-settings.js";
 import { Announcer, Chime, DesktopNotifications } from "./alerts.js";
 import { refreshWaitingTimes, renderDepartments, renderMyChats, renderWaiting } from "./chat-lists.js";
 import { ChatPane } from "./chat-pane.js";
@@ -44,11 +45,17 @@ const ui = {
   requests: $("[data-request-list]"),
 };
 const baseTitle = document.title;
+const LEFT_TEXT = "You left the chat; it goes on with the patron and its operator.";
 
 const state = new DeskState();
 const announcer = new Announcer($("[data-announcer]"));
 const chime = new Chime($("[data-sound-hint]"));
 const notifications = new DesktopNotifications($("[data-enable-notifications]"), $("[data-notification-state]"));
+const alertSettings = new AlertSettings($("[data-alert-settings]"), $("[data-alert-settings-open]"), {
+  url: deskEndpoints(config.deskApi).alertPreferences,
+  saved: $("[data-alert-settings-saved]"),
+  onChanged: (preferences) => chime.setEnabled(preferences.sound),
+});
 const pane = new ChatPane($("[data-chat-pane]"), {
   chatApi: config.chatApi,
   interactionUrl: config.interactionUrl,
@@ -62,11 +69,13 @@ const pane = new ChatPane($("[data-chat-pane]"), {
   },
   onClosed: (chatId) => forgetChat(chatId, "Chat closed. Claim a waiting chat, or choose one of your chats."),
   onTransfer: (chat, button) => transferDialog.open(chat, button),
+  owns: (chat) => state.owns(chat),
+  onLeft: (chatId) => forgetChat(chatId, LEFT_TEXT),
 });
 let snapshots = 0;
 
 const endpoints = deskEndpoints(config.deskApi);
-const directory = new OperatorDirectory(config, () => state.myChats().filter((c) => c.status === "active").map((c) => c.id));
+const directory = new OperatorDirectory(config, () => state.ownedChats().filter((c) => c.status === "active").map((c) => c.id));
 const sentTransfers = new SentTransfers($("[data-transfer-pending]"), $("[data-transfer-outcome]"));
 const transferDialog = new TransferDialog($("[data-transfer-dialog]"), {
   chatApi: config.chatApi,
@@ -85,7 +94,7 @@ const transferRequests = new TransferRequests(
     endpoints,
     onArrived: (transfer) => {
       const text = `${transfer.from || "Another operator"} wants to transfer a chat to you`;
-      raiseAlert(text, `${transfer.chat.patron_name || "Patron"}: ${firstLine(transfer.chat.question)}`, () =>
+      raiseAlert("transfer_requests", text, `${transfer.chat.patron_name || "Patron"}: ${firstLine(transfer.chat.question)}`, () =>
         ui.requests.querySelector("button")?.focus(),
       );
     },
@@ -100,14 +109,15 @@ const internalChat = new InternalChat(root, {
   directory,
   me: () => state.me,
   announce: (text) => announcer.say(text),
-  onIncoming: (message) => raiseAlert(`New internal message from ${message.author || "a colleague"}`, firstLine(message.body)),
+  onIncoming: (message) =>
+    raiseAlert("internal_messages", `New internal message from ${message.author || "a colleague"}`, firstLine(message.body)),
   onPanelToggled: (open) => root.classList.toggle("has-internal", open),
 });
 const duty = new DutyBoard(root, {
   dutyUrl: endpoints.duty,
   chatApi: config.chatApi,
-  activeChats: () => state.myChats().filter((chat) => chat.status === "active"),
-  selectedChat: () => (pane.chatId ? state.chats.get(pane.chatId) : null),
+  activeChats: () => state.ownedChats().filter((chat) => chat.status === "active"),
+  selectedChat: () => (pane.chatId && state.owns(state.chats.get(pane.chatId)) ? state.chats.get(pane.chatId) : null),
   onSent: (chat, target, answer) => sentTransfers.sent(chat, target, answer),
   announce: (text) => announcer.say(text),
 });
@@ -138,7 +148,12 @@ function renderQueue() {
 
 function renderMine() {
   const chats = state.myChats();
-  renderMyChats(ui.myList, ui.myEmpty, chats, { openId: pane.chatId, unread: state.unread, onOpen: openChat });
+  renderMyChats(ui.myList, ui.myEmpty, chats, {
+    openId: pane.chatId,
+    unread: state.unread,
+    onOpen: openChat,
+    owns: (chat) => state.owns(chat),
+  });
   ui.myCount.textContent = String(chats.length);
   duty.showHandover(duty.handover);
 }
@@ -187,6 +202,7 @@ const handlers = {
     snapshots += 1;
     hideBanner();
     state.me = frame.me;
+    alertSettings.apply(frame.alert_preferences);
     setAvailability(frame.me.availability);
     socket.setHeartbeat(frame.heartbeat_seconds || config.heartbeatSeconds);
     const arrived = state.replaceQueue(frame.queue);
@@ -246,6 +262,34 @@ const handlers = {
     announcer.say(`The chat with ${chat.patron_name || "the patron"} was transferred to ${frame.to}.`);
     forgetChat(frame.chat, `That chat was transferred to ${frame.to}.`);
     allChats.soon();
+  },
+
+  /** I transferred the chat and stayed in it: it stays on my dashboard, no longer mine to end. */
+  "chat.participating"(frame) {
+    const chat = state.upsertChat(frame.chat);
+    transferDialog.chatGone(chat.id);
+    announcer.say(
+      `The chat with ${chat.patron_name || "the patron"} is now ${chat.operator || "another operator"}'s. You are still in it until you choose Leave chat.`,
+    );
+    pane.update(chat);
+    renderMine();
+    allChats.soon();
+  },
+
+  /** Who owns a chat I am in and who else is in it changed. */
+  "chat.participants"(frame) {
+    const chat = state.updateChat(frame.chat, {
+      operator: frame.operator,
+      operator_id: frame.operator_id,
+      participants: frame.participants,
+    });
+    if (!chat) return;
+    pane.update(chat);
+    renderMine();
+  },
+
+  "chat.left"(frame) {
+    forgetChat(frame.chat, LEFT_TEXT);
   },
 
   "transfer.requested"(frame) {
@@ -321,17 +365,22 @@ function handleFrame(frame) {
 
 function alertNewChat(chat) {
   const department = chat.department.name;
-  raiseAlert(`New chat waiting in ${department}`, `${chat.patron_name || "Patron"}: ${firstLine(chat.question)}`, () => {
+  raiseAlert("new_chats", `New chat waiting in ${department}`, `${chat.patron_name || "Patron"}: ${firstLine(chat.question)}`, () => {
     const claimButton = ui.waitingList.querySelector(`[data-key="${CSS.escape(chat.id)}"] button`);
     if (claimButton) claimButton.focus();
   });
 }
 
-/** The one way the desk asks for attention: the chime, an announcement, a desktop notification. */
-function raiseAlert(title, body, onClick) {
-  chime.play();
+/**
+ * The one way the desk asks for attention: the chime, an announcement, a desktop notification.
+ * The operator's Alert settings decide the chime and the pop-up, per kind of alert; the
+ * announcement always goes out, since it is how a screen reader learns that a list changed.
+ */
+function raiseAlert(kind, title, body, onClick) {
   announcer.say(title);
-  notifications.notify(title, body, onClick);
+  if (!alertSettings.allows(kind)) return;
+  if (alertSettings.sound) chime.play();
+  if (alertSettings.popups) notifications.notify(title, body, onClick, NOTIFICATION_TAGS[kind]);
 }
 
 // --- Operator actions ----------------------------------------------------------------------

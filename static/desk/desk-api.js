@@ -68,6 +68,7 @@ export function chatEndpoints(base, chatId) {
     reassign: `${root}reassign`,
     ban: `${root}ban`,
     patron: `${root}patron`,
+    leave: `${root}leave`,
   };
 }
 
@@ -83,5 +84,6 @@ export function deskEndpoints(base) {
     internalRead: (conversationId) => `${base}internal/${id(conversationId)}/read`,
     duty: `${base}duty`,
     activeChats: `${base}active-chats`,
+    alertPreferences: `${base}alert-preferences`,
   };
 }

@@ -66,6 +66,15 @@ export class DeskState {
     return [...this.chats.values()].sort(byTime("claimed_at"));
   }
 
+  /** Chats I own: those I stayed in after transferring them are someone else's to end or transfer. */
+  ownedChats() {
+    return this.myChats().filter((chat) => this.owns(chat));
+  }
+
+  owns(chat) {
+    return Boolean(chat && this.me && chat.operator_id === this.me.id);
+  }
+
   /** Stores a message of one of my chats; false when it is not mine or already known. */
   addMessage(message) {
     const messages = this.messages.get(message.chat);

@@ -1,6 +1,6 @@
 // Patron Information: the chat header's button opens what the desk knows about the patron
-// (name and email, editable with Update; the page they came from; their browser) and their
-// earlier chats and tickets by the same contact, each a link. GET/POST /desk/api/chats/{id}/patron.
+// (name and email, editable with Update; an SMS chat's number; the page they came from; their
+// browser) and their earlier chats and tickets by the same contact, each a link. GET/POST /desk/api/chats/{id}/patron.
 
 import { getJson, postJson } from "./desk-api.js";
 
@@ -24,6 +24,10 @@ export function wirePatronInfo(article, { url, suffix, onError }) {
   function show(info) {
     name.value = info.name || "";
     email.value = info.email || "";
+    // An SMS chat's number: the contact its history is also matched by.
+    const phone = $("[data-patron-phone]");
+    phone.textContent = info.phone || "";
+    phone.hidden = $("[data-patron-phone-term]").hidden = !info.phone;
     $("[data-patron-page]").textContent = info.page_url || "Not known";
     $("[data-patron-browser]").textContent = info.browser || "Not known";
     fill($("[data-patron-chats]"), info.chats, (chat) => [

@@ -1,5 +1,6 @@
 // The Transfer dialog of a patron chat: departments and operators, those who cannot receive it
-// greyed out with the reason in words, an internal note, and the server's sentence on refusal.
+// greyed out with the reason in words, an internal note, whether to stay in the chat (a three-way
+// chat with the new operator, as in LibChat), and the server's sentence on refusal.
 // A native modal <dialog> keeps focus inside and closes on Escape.
 
 import { chatEndpoints, getJson, postJson } from "./desk-api.js";
@@ -27,6 +28,7 @@ export class TransferDialog {
     this.departments = $("[data-transfer-departments]");
     this.operators = $("[data-transfer-operators]");
     this.note = $("[data-transfer-note]");
+    this.stay = $("[data-transfer-stay]");
     this.error = $("[data-transfer-error]");
     this.submit = $("[data-transfer-submit]");
     this.chat = null;
@@ -36,6 +38,10 @@ export class TransferDialog {
       this.send();
     });
     $("[data-transfer-cancel]").addEventListener("click", () => this.close());
+    // A chat sent back to a department's queue has nobody to share it with yet.
+    this.form.addEventListener("change", (event) => {
+      if (event.target.name === "transfer-target") this.stay.disabled = event.target.targetInfo.kind !== "operator";
+    });
     // Escape fires "cancel" and the browser closes the dialog; focus goes back either way.
     dialog.addEventListener("close", () => this.restoreFocus());
     dialog.addEventListener("click", (event) => {
@@ -48,6 +54,8 @@ export class TransferDialog {
     this.returnFocus = returnFocus;
     this.subject.textContent = `${chat.patron_name || "Patron"}: “${chat.question}”`;
     this.note.value = "";
+    this.stay.checked = true;
+    this.stay.disabled = false;
     this.error.textContent = "";
     this.departments.replaceChildren();
     this.operators.replaceChildren();
@@ -138,6 +146,7 @@ export class TransferDialog {
     const target = chosen.targetInfo;
     const chat = this.chat;
     const body = { [target.kind]: target.id, note: this.note.value.trim() };
+    if (target.kind === "operator") body.stay = this.stay.checked;
     this.error.textContent = "";
     this.submit.disabled = true;
     const answer = await postJson(chatEndpoints(this.options.chatApi, chat.id).transfer, body);

@@ -77,6 +77,7 @@ export class TransferRequests {
     const question = element("blockquote", "request-question", firstLine(chat.question));
     question.title = chat.question;
     card.append(title, meta, question);
+    if (transfer.stay) card.append(element("p", "request-meta", `${from} will stay in the chat with you and the patron.`));
     if (transfer.note) {
       const note = element("p", "request-note");
       note.append(element("span", "request-note-label", `Note from ${from}: `), document.createTextNode(transfer.note));

@@ -2,7 +2,10 @@
 // one sentence saying how it ended, read out as an alert, until dismissed.
 
 const OUTCOMES = {
-  accepted: (to) => `${to} accepted — the chat is now theirs.`,
+  accepted: (to, transfer) =>
+    transfer.stay
+      ? `${to} accepted — the chat is now theirs. You are still in it until you choose Leave chat.`
+      : `${to} accepted — the chat is now theirs.`,
   declined: (to) => `${to} declined the transfer; the chat stays with you.`,
   expired: (to) => `${to} did not answer in time; the chat stays with you.`,
   cancelled: (to) => `The transfer to ${to} was cancelled because the chat ended or moved on.`,
@@ -59,7 +62,7 @@ export class SentTransfers {
     if (row) row.remove();
     this.pending.delete(transfer.id);
     const sentence = OUTCOMES[transfer.status];
-    if (sentence) this.outcome(sentence(targetName(transfer)), transfer.status === "accepted" ? "" : "warning");
+    if (sentence) this.outcome(sentence(targetName(transfer), transfer), transfer.status === "accepted" ? "" : "warning");
   }
 
   outcome(text, tone = "") {
