@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('chat', '0010_sms_attachments_screenshare'),
+        ('chat', '0011_message_chat_index_covered_by_chat_id'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

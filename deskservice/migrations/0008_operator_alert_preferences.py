@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('deskservice', '0005_widget_settings'),
+        ('deskservice', '0007_retention_days_at_least_one'),
     ]
 
     operations = [
