@@ -186,6 +186,9 @@ export class ChatPane {
     view.cannedButton.disabled = ended;
     if (ended) view.canned.close(false);
     view.endedNote.hidden = !ended;
+    // "Transcript queued for …" was about the live chat; the ended chat has the analytics to do.
+    if (ended && view.wasEnded === false) view.notice.textContent = "";
+    view.wasEnded = ended;
     view.endButton.hidden = ended;
     view.transferButton.hidden = ended;
     view.closeButton.hidden = !ended;
@@ -321,6 +324,7 @@ export class ChatPane {
     if (!justSaved || !this.view || chatId !== this.chatId) return;
     // An earlier "save the analytics first" sentence is no longer true.
     this.view.error.textContent = "";
+    this.showNotice("Reference Analytics saved. Close Chat when you are done.");
     this.view.closeButton.focus();
   }
 
