@@ -37,6 +37,7 @@ desk = [
     path("api/chats/<str:chat_id>/end", desk_api.end, name="end"),
     path("api/chats/<str:chat_id>/close", desk_api.close, name="close"),
     path("api/chats/<str:chat_id>/transcript", desk_api.transcript, name="transcript"),
+    path("api/chats/<str:chat_id>/ticket", desk_api.ticket, name="chat_ticket"),
     path("api/chats/<str:chat_id>/ban", desk_api.ban, name="ban"),
     path("api/chats/<str:chat_id>/patron", desk_api.patron, name="patron"),
     path("chats/<uuid:chat_id>/transcript", views.chat_transcript, name="chat_transcript"),

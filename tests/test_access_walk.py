@@ -101,6 +101,7 @@ RULES = {
     "faq:make": Rule(OPERATOR, ("GET", "POST")),
     "faq:entry": Rule(PUBLIC),
     "analytics:ticket_interaction": Rule(OPERATOR, ("GET", "POST")),
+    "desk:chat_ticket": Rule(OPERATOR, ("GET",), chat_scoped=True),
 }
 
 WS_RULES = {

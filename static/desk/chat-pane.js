@@ -49,6 +49,7 @@ export class ChatPane {
     messages.forEach((message) => this.addMessage(message));
     this.update(chat);
     this.scrollToEnd();
+    this.refreshTicket();
   }
 
   clear(text) {
@@ -88,6 +89,7 @@ export class ChatPane {
       transferButton: $('[data-action="transfer"]'),
       transcriptButton: $('[data-action="transcript"]'),
       ticketLink: $('[data-action="ticket"]'),
+      viewTicketLink: $('[data-action="view-ticket"]'),
       endButton: $('[data-action="end"]'),
       closeButton: $('[data-action="close"]'),
       transcriptForm: $("[data-transcript-form]"),
@@ -179,6 +181,10 @@ export class ChatPane {
     view.question.textContent = chat.question;
     // Create Ticket opens the ticket form for this chat in its own window, during or after it.
     view.ticketLink.href = `/tickets/new/?chat=${encodeURIComponent(chat.id)}`;
+    // Once it became a ticket, View Ticket opens it (the manuals' eye icon); Create Ticket would be refused.
+    view.ticketLink.hidden = Boolean(chat.ticket);
+    view.viewTicketLink.hidden = !chat.ticket;
+    if (chat.ticket) view.viewTicketLink.href = chat.ticket.url;
     if (!view.transcriptForm.hidden && !view.transcriptEmail.value) view.transcriptEmail.value = chat.patron_email || "";
 
     view.input.disabled = ended;
@@ -210,6 +216,29 @@ export class ChatPane {
     this.view.list.insertBefore(item, later || null);
     if (message.sender === "patron") this.hideTyping();
     if (stick) this.scrollToEnd();
+    // Creating a ticket tells the patron so in the chat: the moment to look for the ticket.
+    if (message.sender === "system") this.refreshTicket();
+  }
+
+  /** Asks whether the open chat became a ticket: Create Ticket makes it in another tab. One
+   * question at a time; a reason to ask again meanwhile asks once more after it. */
+  async refreshTicket() {
+    const view = this.view;
+    if (!view || this.chat.ticket) return;
+    if (view.askingTicket) {
+      view.askTicketAgain = true;
+      return;
+    }
+    view.askingTicket = true;
+    const answer = await getJson(view.urls.ticket);
+    view.askingTicket = false;
+    if (view !== this.view) return;
+    if (answer.ok && answer.data.ticket) {
+      this.options.onChanged(this.chatId, { ticket: answer.data.ticket });
+    } else if (view.askTicketAgain) {
+      view.askTicketAgain = false;
+      this.refreshTicket();
+    }
   }
 
   showTyping(chatId, name) {

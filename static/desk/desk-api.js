@@ -68,6 +68,7 @@ export function chatEndpoints(base, chatId) {
     reassign: `${root}reassign`,
     ban: `${root}ban`,
     patron: `${root}patron`,
+    ticket: `${root}ticket`,
   };
 }
 
