@@ -412,7 +412,19 @@ function renderMessage(message) {
   sender.className = "sender";
   sender.textContent = message.name || (message.sender === "patron" ? "Patron" : "Operator");
   head.append(sender, time);
+  if (message.sender === "operator") head.append(makeFaqLink(message));
   item.append(head, body);
   if (message.attachment) item.append(attachmentCard(message.attachment));
   return item;
+}
+
+/** Make FAQ on a staff answer: a form pre-filled with the question and this answer, then Save. */
+function makeFaqLink(message) {
+  const link = document.createElement("a");
+  link.className = "make-faq";
+  link.href = `/faq/new/?chat=${encodeURIComponent(message.chat)}&message=${encodeURIComponent(message.id)}`;
+  link.target = "_blank";
+  link.rel = "noopener";
+  link.textContent = "Make FAQ";
+  return link;
 }
