@@ -102,6 +102,7 @@ RULES = {
     "faq:entry": Rule(PUBLIC),
     "analytics:ticket_interaction": Rule(OPERATOR, ("GET", "POST")),
     "desk:chat_ticket": Rule(OPERATOR, ("GET",), chat_scoped=True),
+    "widget_api:launcher": Rule(PUBLIC),
 }
 
 WS_RULES = {
