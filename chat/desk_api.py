@@ -12,7 +12,8 @@ from django.views.decorators.http import require_http_methods
 from chat import bans, participants, patron_info, services
 from chat.api_errors import call_with_json_errors
 from chat.models import Chat
-from chat.selectors import canned_messages_for, is_participant
+from chat.selectors import canned_messages_for, is_participant, may_see_chat, ticket_number_of
+from deskservice import realtime
 from deskservice.jsonapi import BadRequest, error_response, optional_str, parse_json_object
 from deskservice.selectors import is_operator
 
@@ -107,6 +108,16 @@ def leave(request, chat_id):
 def close(request, chat_id):
     chat = services.close_chat(chat=_own_chat(request, chat_id), operator=request.user)
     return JsonResponse({"id": str(chat.pk), "closed": True})
+
+
+@operator_endpoint(["GET"])
+def ticket(request, chat_id):
+    """The ticket this chat became, if any: the chat header shows View Ticket instead of Create
+    Ticket (the ticket is usually created in another tab, so the dashboard asks again)."""
+    chat = _chat(chat_id)
+    if not may_see_chat(request.user, chat):
+        raise BadRequest("That chat does not exist.", status=404)
+    return JsonResponse({"ticket": realtime.ticket_ref(ticket_number_of(chat))})
 
 
 @operator_endpoint(["POST"])

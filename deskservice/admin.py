@@ -8,6 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from deskservice import roles
+from deskservice.admin_widget import WidgetLinksMixin
 from deskservice.models import AuditEntry, Department, DeskSettings, Shift, User
 from deskservice.retention import erase_patron
 
@@ -85,7 +86,7 @@ class ShiftAdmin(admin.ModelAdmin):
 
 
 @admin.register(DeskSettings)
-class DeskSettingsAdmin(admin.ModelAdmin):
+class DeskSettingsAdmin(WidgetLinksMixin, admin.ModelAdmin):
     """One row: opening the list goes straight to it."""
 
     list_display = ["__str__", "retention_days", "meeting_url"]

@@ -176,6 +176,33 @@ class DeskSettings(models.Model):
         validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour like #1d4ed8.")],
         help_text="The widget's header and buttons, under white text (it must be dark enough to read).",
     )
+    # What patrons read before they open the chat. Plain text, escaped wherever it is shown. One
+    # text serves both of the widget's languages unless its Spanish version is filled in.
+    launcher_label = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text='The words on the chat button of the library\'s pages; empty for "Ask a Librarian" in the '
+        "patron's language. Shown in English and Spanish alike unless the Spanish label is set.",
+    )
+    launcher_label_es = models.CharField(
+        "launcher label (Spanish)",
+        max_length=40,
+        blank=True,
+        help_text="The button's words for patrons reading Spanish; empty to use the launcher label above "
+        '(or "Pregunte a un bibliotecario" when that is empty too).',
+    )
+    welcome_text = models.TextField(
+        max_length=500,
+        blank=True,
+        help_text="A few words at the top of the widget's start form (plain text: hours, what to ask). "
+        "Shown in English and Spanish alike unless the Spanish welcome is set.",
+    )
+    welcome_text_es = models.TextField(
+        "welcome text (Spanish)",
+        max_length=500,
+        blank=True,
+        help_text="The welcome for patrons reading Spanish; empty to use the welcome text above.",
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "desk settings"
@@ -209,6 +236,13 @@ class DeskSettings(models.Model):
         for line in self.embedding_sites.splitlines():
             if line.strip() and not URLValidator(schemes=["http", "https"]).regex.match(line.strip()):
                 raise ValidationError({"embedding_sites": f"“{line.strip()[:80]}” is not a web address."})
+
+    def launcher_label_for(self, language: str) -> str:
+        """The admin's button words in `language`, or "" for the widget's own words."""
+        return (language == "es" and self.launcher_label_es) or self.launcher_label
+
+    def welcome_text_for(self, language: str) -> str:
+        return (language == "es" and self.welcome_text_es) or self.welcome_text
 
     def embedding_site_list(self) -> list[str]:
         return [line.strip() for line in self.embedding_sites.splitlines() if line.strip()]

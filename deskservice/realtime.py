@@ -208,6 +208,7 @@ def chat_summary(chat) -> dict:
         "claimed_at": _iso(chat.claimed_at),
         "ended_at": _iso(chat.ended_at),
         "has_interaction": getattr(chat, "has_interaction", False),
+        "ticket": ticket_ref(getattr(chat, "ticket_number", None)),
     }
     participations = getattr(chat, "active_participations", None)
     if participations is not None:
@@ -217,6 +218,15 @@ def chat_summary(chat) -> dict:
 
 def participant_list(participations) -> list[dict]:
     return [{"id": p.operator_id, "name": p.operator.display_name} for p in participations]
+
+
+def ticket_ref(number) -> dict | None:
+    """The ticket a chat became, for the chat header's View Ticket; None while it has none."""
+    if number is None:
+        return None
+    from django.urls import reverse
+
+    return {"number": number, "url": reverse("tickets:detail", args=[number])}
 
 
 def queue_added_event(chat) -> dict:

@@ -7,7 +7,7 @@ from chat import desk_api, transfer_api, widget_api
 from chat.attachments import views as attachment_views
 from chat.screenshare import views as screenshare_views
 from chat.sms import webhook as sms_webhook
-from deskservice import health, views
+from deskservice import health, launcher_api, views
 from faq import api as faq_api
 from tickets import widget_api as ticket_widget_api
 
@@ -28,6 +28,7 @@ widget_v1 = [
     path("chats/<str:chat_id>/screenshare/<int:request_id>", screenshare_views.answer, name="screenshare_answer"),
     path("faq", faq_api.widget_suggestions, name="faq"),
     path("faq/<int:entry_id>/view", faq_api.widget_view, name="faq_view"),
+    path("launcher", launcher_api.launcher, name="launcher"),
 ]
 
 desk = [
@@ -37,6 +38,7 @@ desk = [
     path("api/chats/<str:chat_id>/end", desk_api.end, name="end"),
     path("api/chats/<str:chat_id>/close", desk_api.close, name="close"),
     path("api/chats/<str:chat_id>/transcript", desk_api.transcript, name="transcript"),
+    path("api/chats/<str:chat_id>/ticket", desk_api.ticket, name="chat_ticket"),
     path("api/chats/<str:chat_id>/ban", desk_api.ban, name="ban"),
     path("api/chats/<str:chat_id>/patron", desk_api.patron, name="patron"),
     path("chats/<uuid:chat_id>/transcript", views.chat_transcript, name="chat_transcript"),

@@ -49,6 +49,7 @@ def widget_frame(request):
         "full_page": request.GET.get("full") == "1",
         "other_languages": other_languages(request),
         "title": desk.widget_title,
+        "welcome": desk.welcome_text_for(request_language(request)),
         # Validated in the admin; checked again here because it is written into a <style>.
         "colour": desk.widget_colour if WIDGET_COLOUR.fullmatch(desk.widget_colour or "") else None,
         "attachment_max_mb": settings.DESK_ATTACHMENT_MAX_BYTES // (1024 * 1024),

@@ -103,6 +103,8 @@ RULES = {
     "analytics:ticket_interaction": Rule(OPERATOR, ("GET", "POST")),
     "desk:leave": Rule(OPERATOR, ("POST",), chat_scoped=True),
     "desk:alert_preferences": Rule(OPERATOR, ("GET", "POST")),
+    "desk:chat_ticket": Rule(OPERATOR, ("GET",), chat_scoped=True),
+    "widget_api:launcher": Rule(PUBLIC),
 }
 
 WS_RULES = {

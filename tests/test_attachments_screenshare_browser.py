@@ -141,7 +141,7 @@ def test_an_sms_chat_is_marked_and_the_reply_box_counts_segments(live_stack, bro
     box.fill("Yes, on floor 2 by the printers.")
     expect(box).to_have_accessible_description("32 / 160 · 1 SMS segment")
     box.fill("a" * 161)
-    expect(box).to_have_accessible_description("161 / 160 · 2 SMS segments")
+    expect(box).to_have_accessible_description("161 / 160 · 2 SMS segments · Over 160: the patron gets 2 texts")
     shot(alice_page, "sms-chat-counter")
     box.fill("Yes, on floor 2 by the printers.")
     alice_page.get_by_role("button", name="Send", exact=True).click()

@@ -8,8 +8,8 @@ export class Chime {
     this.hint = hint;
     this.context = null;
     this.enabled = true;
-    const unlock = () => {
-      this.unlock();
+    const unlock = (event) => {
+      this.unlock(event);
       document.removeEventListener("pointerdown", unlock, true);
       document.removeEventListener("keydown", unlock, true);
     };
@@ -17,15 +17,25 @@ export class Chime {
     document.addEventListener("keydown", unlock, true);
   }
 
-  unlock() {
+  unlock(event) {
     const AudioContext = window.AudioContext || window.webkitAudioContext;
-    if (!AudioContext) {
-      this.hint.hidden = true;
-      return;
+    if (AudioContext) {
+      if (!this.context) this.context = new AudioContext();
+      this.context.resume().catch(() => {});
     }
-    if (!this.context) this.context = new AudioContext();
-    this.context.resume().catch(() => {});
-    this.hint.hidden = true;
+    this.hideHint(event);
+  }
+
+  /** The "Enable sound" bar goes once the click that enabled sound is over: hidden at the press,
+   * it would move the list under the pointer and the click would miss what it was aimed at. */
+  hideHint(event) {
+    const hide = () => setTimeout(() => (this.hint.hidden = true));
+    if (event && event.type === "pointerdown") {
+      document.addEventListener("pointerup", hide, { once: true, capture: true });
+      document.addEventListener("pointercancel", hide, { once: true, capture: true });
+    } else {
+      hide();
+    }
   }
 
   /** Sound off in Alert settings: no chime, and no hint asking for a click to enable it. */

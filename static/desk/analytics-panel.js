@@ -44,6 +44,9 @@ export class AnalyticsPanel {
     if (status === 200 || status === 400) {
       this.show(html);
       if (status === 200) {
+        // The fragment replaced the form where the operator had scrolled to Save: bring its
+        // heading back into view, with the rest of what was saved under it.
+        this.slot.querySelector("h3")?.scrollIntoView({ block: "nearest" });
         this.onRecorded(true);
       } else {
         const invalid = this.slot.querySelector(".has-error input, .has-error select, .has-error textarea");

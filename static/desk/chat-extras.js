@@ -2,7 +2,7 @@
 // chat-pane.js, which calls in at three points: build, update and renderMessage.
 
 import { postJson } from "./desk-api.js";
-import { smsCountText } from "./sms-count.js";
+import { isOverOneText, smsCountText } from "./sms-count.js";
 
 function element(tag, className, text) {
   const node = document.createElement(tag);
@@ -28,6 +28,7 @@ export function buildExtras(view, chat, { showError, showNotice }) {
 
   const refreshCount = () => {
     count.textContent = smsCountText(view.input.value);
+    count.dataset.over = String(isOverOneText(view.input.value));
   };
   view.input.addEventListener("input", () => {
     if (!count.hidden) refreshCount();

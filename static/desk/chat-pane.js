@@ -51,6 +51,7 @@ export class ChatPane {
     messages.forEach((message) => this.addMessage(message));
     this.update(chat);
     this.scrollToEnd();
+    this.refreshTicket();
   }
 
   clear(text) {
@@ -90,6 +91,7 @@ export class ChatPane {
       transferButton: $('[data-action="transfer"]'),
       transcriptButton: $('[data-action="transcript"]'),
       ticketLink: $('[data-action="ticket"]'),
+      viewTicketLink: $('[data-action="view-ticket"]'),
       endButton: $('[data-action="end"]'),
       closeButton: $('[data-action="close"]'),
       leaveButton: $('[data-action="leave"]'),
@@ -186,6 +188,10 @@ export class ChatPane {
     view.question.textContent = chat.question;
     // Create Ticket opens the ticket form for this chat in its own window, during or after it.
     view.ticketLink.href = `/tickets/new/?chat=${encodeURIComponent(chat.id)}`;
+    // Once it became a ticket, View Ticket opens it (the manuals' eye icon); Create Ticket would be refused.
+    view.ticketLink.hidden = Boolean(chat.ticket);
+    view.viewTicketLink.hidden = !chat.ticket;
+    if (chat.ticket) view.viewTicketLink.href = chat.ticket.url;
     if (!view.transcriptForm.hidden && !view.transcriptEmail.value) view.transcriptEmail.value = chat.patron_email || "";
 
     view.input.disabled = ended;
@@ -193,6 +199,9 @@ export class ChatPane {
     view.cannedButton.disabled = ended;
     if (ended) view.canned.close(false);
     view.endedNote.hidden = !ended;
+    // "Transcript queued for …" was about the live chat; the ended chat has the analytics to do.
+    if (ended && view.wasEnded === false) view.notice.textContent = "";
+    view.wasEnded = ended;
     const mine = this.options.owns(chat);
     view.endButton.hidden = ended || !mine;
     view.transferButton.hidden = ended || !mine;
@@ -233,6 +242,29 @@ export class ChatPane {
     this.view.list.insertBefore(item, later || null);
     if (message.sender === "patron") this.hideTyping();
     if (stick) this.scrollToEnd();
+    // Creating a ticket tells the patron so in the chat: the moment to look for the ticket.
+    if (message.sender === "system") this.refreshTicket();
+  }
+
+  /** Asks whether the open chat became a ticket: Create Ticket makes it in another tab. One
+   * question at a time; a reason to ask again meanwhile asks once more after it. */
+  async refreshTicket() {
+    const view = this.view;
+    if (!view || this.chat.ticket) return;
+    if (view.askingTicket) {
+      view.askTicketAgain = true;
+      return;
+    }
+    view.askingTicket = true;
+    const answer = await getJson(view.urls.ticket);
+    view.askingTicket = false;
+    if (view !== this.view) return;
+    if (answer.ok && answer.data.ticket) {
+      this.options.onChanged(this.chatId, { ticket: answer.data.ticket });
+    } else if (view.askTicketAgain) {
+      view.askTicketAgain = false;
+      this.refreshTicket();
+    }
   }
 
   showTyping(chatId, name) {
@@ -347,6 +379,7 @@ export class ChatPane {
     if (!justSaved || !this.view || chatId !== this.chatId) return;
     // An earlier "save the analytics first" sentence is no longer true.
     this.view.error.textContent = "";
+    this.showNotice("Reference Analytics saved. Close Chat when you are done.");
     this.view.closeButton.focus();
   }
 
@@ -419,7 +452,19 @@ function renderMessage(message) {
   sender.className = "sender";
   sender.textContent = message.name || (message.sender === "patron" ? "Patron" : "Operator");
   head.append(sender, time);
+  if (message.sender === "operator") head.append(makeFaqLink(message));
   item.append(head, body);
   if (message.attachment) item.append(attachmentCard(message.attachment));
   return item;
+}
+
+/** Make FAQ on a staff answer: a form pre-filled with the question and this answer, then Save. */
+function makeFaqLink(message) {
+  const link = document.createElement("a");
+  link.className = "make-faq";
+  link.href = `/faq/new/?chat=${encodeURIComponent(message.chat)}&message=${encodeURIComponent(message.id)}`;
+  link.target = "_blank";
+  link.rel = "noopener";
+  link.textContent = "Make FAQ";
+  return link;
 }

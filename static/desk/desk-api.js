@@ -69,6 +69,7 @@ export function chatEndpoints(base, chatId) {
     ban: `${root}ban`,
     patron: `${root}patron`,
     leave: `${root}leave`,
+    ticket: `${root}ticket`,
   };
 }
 

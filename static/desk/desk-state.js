@@ -44,6 +44,8 @@ export class DeskState {
     const known = this.chats.get(summary.id);
     const chat = { ...known, ...summary };
     if (known && known.has_interaction) chat.has_interaction = true;
+    // Events about one chat do not look its ticket up; a chat never stops being a ticket.
+    if (known && known.ticket && !chat.ticket) chat.ticket = known.ticket;
     this.chats.set(summary.id, chat);
     if (!this.messages.has(summary.id)) this.messages.set(summary.id, new Map());
     return chat;

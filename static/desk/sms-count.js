@@ -21,11 +21,22 @@ export function segmentCount(text) {
   return units <= single ? 1 : Math.ceil(units / multi);
 }
 
+function singleTextLimit(encoding) {
+  return encoding === "gsm" ? 160 : 70;
+}
+
+/** Longer than one text: the counter turns red and says so in words (colour is never the only sign). */
+export function isOverOneText(text) {
+  const { encoding, units } = smsLength(text);
+  return units > singleTextLimit(encoding);
+}
+
 /** "42 / 160", and the segments a longer reply takes. */
 export function smsCountText(text) {
   const { encoding, units } = smsLength(text);
-  const limit = encoding === "gsm" ? 160 : 70;
+  const limit = singleTextLimit(encoding);
   const segments = segmentCount(text);
   const kind = encoding === "gsm" ? "" : " (special characters: 70 per text)";
-  return `${units} / ${limit}${kind} · ${segments} SMS segment${segments === 1 ? "" : "s"}`;
+  const over = units > limit ? ` · Over ${limit}: the patron gets ${segments} texts` : "";
+  return `${units} / ${limit}${kind} · ${segments} SMS segment${segments === 1 ? "" : "s"}${over}`;
 }

@@ -1,9 +1,10 @@
 // The one script a library pastes into its pages:
 //   <script src="https://desk.example.edu/static/widget/embed.js" async></script>
 // (optionally with data-department="slug"). It adds an "Ask a Librarian" button that opens the
-// chat in an iframe served from the desk's own origin. Everything lives in a shadow root, so
-// the host page's styles never reach the button and ours never reach the page; nothing is left
-// on window.
+// chat in an iframe served from the desk's own origin. The button's words and colour are the
+// ones the supervisor set in the admin (GET /api/widget/v1/launcher), else its own. Everything
+// lives in a shadow root, so the host page's styles never reach the button and ours never reach
+// the page; nothing is left on window.
 (() => {
   "use strict";
 
@@ -19,10 +20,26 @@
     en: { label: "Ask a Librarian", title: "Library chat" },
     es: { label: "Pregunte a un bibliotecario", title: "Chat de la biblioteca" },
   };
-  const words = WORDS[(navigator.language || "en").slice(0, 2).toLowerCase()] || WORDS.en;
-  const label = script.getAttribute("data-label") || words.label;
+  // The language the patron chose in the widget, kept on this site across its pages and visits
+  // (the frame is rebuilt on every page, and would otherwise start again from the browser's).
+  const LANGUAGE_KEY = "desk-service-widget-lang";
+  const LANGUAGE = /^[a-z]{2}$/;
+  const chosenLanguage = () => {
+    try {
+      const value = localStorage.getItem(LANGUAGE_KEY) || "";
+      return LANGUAGE.test(value) ? value : "";
+    } catch {
+      return "";
+    }
+  };
+  const language = chosenLanguage() || (navigator.language || "en").slice(0, 2).toLowerCase();
+  const words = WORDS[language] || WORDS.en;
   const OPEN_KEY = "desk-service-widget-open";
   const SIGNAL = "desk-service";
+  const DEFAULT_COLOUR = "#1d4ed8";
+  const COLOUR = /^#[0-9a-fA-F]{6}$/;
+  // A slow or unreachable desk must not keep the button off the page for long.
+  const SETTINGS_TIMEOUT_MS = 3000;
 
   const css = `
     :host { all: initial; }
@@ -32,10 +49,11 @@
       display: inline-flex; align-items: center; gap: 10px; margin: 0;
       padding: 13px 20px 13px 16px; border: 2px solid #fff; border-radius: 999px; cursor: pointer;
       font: 600 16px/1.2 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
-      letter-spacing: normal; text-transform: none; color: #fff; background: #1d4ed8;
+      letter-spacing: normal; text-transform: none; color: #fff; background: var(--launcher-colour, #1d4ed8);
       box-shadow: 0 8px 24px rgba(15, 23, 42, .28);
     }
-    .launcher:hover { background: #1e40af; }
+    /* Darker on hover whatever the library's colour: a shade over it, the text stays white. */
+    .launcher:hover { background-image: linear-gradient(rgba(0, 0, 0, .18), rgba(0, 0, 0, .18)); }
     /* Visible on any page colour: a dark ring between two white ones. */
     .launcher:focus-visible { outline: 3px solid #0f172a; outline-offset: 2px; box-shadow: 0 0 0 7px #fff; }
     .launcher svg { width: 22px; height: 22px; flex: none; }
@@ -105,11 +123,11 @@
 
   // Old browsers without constructed stylesheets: the essentials as element.style properties,
   // which a CSP that forbids inline styles still allows (it blocks only style attributes and <style>).
-  function applyFallbackStyles(button, frame) {
+  function applyFallbackStyles(button, frame, colour) {
     const font = '600 16px/1.2 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif';
     Object.assign(button.style, {
       position: "fixed", right: "20px", bottom: "20px", zIndex: "2147483646", padding: "13px 20px",
-      border: "2px solid #fff", borderRadius: "999px", font, color: "#fff", background: "#1d4ed8", cursor: "pointer",
+      border: "2px solid #fff", borderRadius: "999px", font, color: "#fff", background: colour, cursor: "pointer",
     });
     for (const svg of button.querySelectorAll("svg")) svg.style.display = "none";
     if (!frame) return;
@@ -124,7 +142,32 @@
     });
   }
 
-  function mount() {
+  function rememberLanguage(value) {
+    try {
+      localStorage.setItem(LANGUAGE_KEY, value);
+    } catch {
+      // Storage blocked: the next page starts in the browser's language again.
+    }
+  }
+
+  /** The admin's label and colour ({label, colour}), or null: the button then uses its own. */
+  function loadSettings() {
+    const url = new URL("/api/widget/v1/launcher", desk);
+    url.searchParams.set("lang", language);
+    const answer = fetch(url.href, { credentials: "omit" })
+      .then((response) => (response.ok ? response.json() : null))
+      .catch(() => null);
+    const timeout = new Promise((resolve) => setTimeout(() => resolve(null), SETTINGS_TIMEOUT_MS));
+    return Promise.race([answer, timeout]);
+  }
+
+  function mount(settings) {
+    // Two copies of the script both waited for the settings: the first one mounts.
+    if (document.querySelector("[data-desk-service-widget]")) return;
+    // The page's own data-label wins, then the admin's words, then the widget's.
+    const adminLabel = settings && typeof settings.label === "string" ? settings.label : "";
+    const label = script.getAttribute("data-label") || adminLabel || words.label;
+    const colour = settings && COLOUR.test(settings.colour || "") ? settings.colour : DEFAULT_COLOUR;
     let styled = true;
     const host = document.createElement("div");
     host.setAttribute("data-desk-service-widget", "");
@@ -144,6 +187,8 @@
     const button = document.createElement("button");
     button.type = "button";
     button.className = "launcher";
+    // Checked above: only ever "#" and six hex digits reach the style.
+    button.style.setProperty("--launcher-colour", colour);
     button.setAttribute("aria-expanded", "false");
     button.setAttribute("aria-controls", "desk-service-frame");
     const text = document.createElement("span");
@@ -176,6 +221,8 @@
       frame.title = words.title;
       const src = new URL("/widget/", desk);
       if (department) src.searchParams.set("department", department);
+      const chosen = chosenLanguage();
+      if (chosen) src.searchParams.set("lang", chosen);
       // Which page the patron asked from helps the librarian; the query (search terms) stays private.
       src.searchParams.set("page", location.origin + location.pathname);
       frame.src = src.href;
@@ -185,7 +232,7 @@
         focusWhenLoaded = false;
       });
       root.append(frame);
-      if (!styled) applyFallbackStyles(button, frame);
+      if (!styled) applyFallbackStyles(button, frame, colour);
     }
 
     function setUnread(unread) {
@@ -218,22 +265,26 @@
     });
 
     // Signals from our own frame only: "close" from its close button or Escape, "message" when a
-    // librarian writes (a badge on the button if the window is closed).
+    // librarian writes (a badge on the button if the window is closed), "language" when the
+    // patron chose one (the next page's frame opens in it).
     window.addEventListener("message", (event) => {
       if (!frame || event.source !== frame.contentWindow || event.origin !== desk) return;
       const data = event.data;
       if (!data || data.source !== SIGNAL) return;
       if (data.type === "close") close({ focus: true });
       else if (data.type === "message" && frame.hidden) setUnread(true);
+      else if (data.type === "language" && LANGUAGE.test(data.lang || "")) rememberLanguage(data.lang);
     });
 
-    if (!styled) applyFallbackStyles(button, null);
+    if (!styled) applyFallbackStyles(button, null, colour);
     root.append(button);
     document.body.append(host);
     // The patron moved to another page of the site mid-chat: bring the window back as it was.
     if (wasOpen()) open({ focus: false });
   }
 
-  if (document.body) mount();
-  else document.addEventListener("DOMContentLoaded", mount, { once: true });
+  const settings = loadSettings();
+  const start = () => settings.then(mount);
+  if (document.body) start();
+  else document.addEventListener("DOMContentLoaded", start, { once: true });
 })();

@@ -5,10 +5,10 @@
 const SOURCE = "desk-service";
 export const framed = window.parent !== window;
 
-export function tellHost(type) {
+export function tellHost(type, detail = {}) {
   // The host's origin is not known here (any listed library site may embed the widget), and
   // these messages carry nothing private, so "*" is safe.
-  if (framed) window.parent.postMessage({ source: SOURCE, type }, "*");
+  if (framed) window.parent.postMessage({ ...detail, source: SOURCE, type }, "*");
 }
 
 /** Calls `handler(type)` for signals from the embedding page ("focus" when the window opens). */

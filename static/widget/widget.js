@@ -27,6 +27,9 @@ const chatView = initChatView({
 });
 
 if (framed) {
+  // The patron chose a language (the links in the header reload the frame with ?lang=): embed.js
+  // keeps it, so the frame on the library's next page opens in it too.
+  if (new URLSearchParams(location.search).has("lang")) tellHost("language", { lang: document.documentElement.lang });
   $("close-window").hidden = false;
   $("close-window").addEventListener("click", () => tellHost("close"));
   document.addEventListener("keydown", (event) => {
