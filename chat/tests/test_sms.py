@@ -279,3 +279,14 @@ def test_a_reply_that_cannot_be_sent_is_marked_failed_and_the_operator_is_told(
     note = Message.objects.filter(chat=claimed_sms_chat, sender="system").last()
     assert note.body.startswith("This reply could not be sent as a text")
     assert OutgoingSms.objects.count() == 1  # the note itself is not texted
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reply_written_while_the_broker_is_down_stays_pending_for_the_sweep(claimed_sms_chat, alice, broker_down):
+    from deskservice import outbox
+
+    message = services.send_message(chat=claimed_sms_chat, body="Yes, floor 2.", sender="operator", operator=alice)
+    assert Message.objects.get(pk=message.pk).body == "Yes, floor 2."
+    outgoing = OutgoingSms.objects.get()
+    # Not failed: nothing is wrong with the text, and the outbox sweep sends it once the broker is back.
+    assert outgoing.status == "pending" and outgoing.last_error.startswith(outbox.NOT_QUEUED)
