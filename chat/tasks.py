@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from chat.models import TranscriptEmail
-from chat.transcripts import build_transcript_email
+from chat.transcripts import build_transcript_email, transcript_message_id
 from deskservice import outbox
 
 logger = logging.getLogger(__name__)
@@ -35,7 +35,9 @@ def send_transcript(self, transcript_id: int) -> str:
             return "nothing to do"
         transcript.attempts += 1
         try:
-            build_transcript_email(transcript.chat, transcript.to_email).send()
+            build_transcript_email(
+                transcript.chat, transcript.to_email, message_id=transcript_message_id(transcript)
+            ).send()
         except (smtplib.SMTPException, OSError) as error:
             transcript.last_error = f"{type(error).__name__}: {error}"[:1000]
             gave_up = transcript.attempts >= settings.DESK_TRANSCRIPT_MAX_RETRIES

@@ -119,6 +119,7 @@ def test_the_sweep_sends_a_transcript_whose_task_was_lost_once(transactional_db,
 
     from django.utils import timezone
 
+    from chat.transcripts import transcript_message_id
     from deskservice.tasks import sweep_outbox
     from tests.live import Worker, child_environment
 
@@ -142,6 +143,7 @@ def test_the_sweep_sends_a_transcript_whose_task_was_lost_once(transactional_db,
         messages = mailbox.wait_for(1)
         assert len(messages) == 1
         assert messages[0]["To"] == "pat@example.org"
+        assert messages[0]["Message-ID"].strip() == transcript_message_id(lost)
         assert "Alice: Yes, PS3553.U88." in messages[0].get_body(("plain",)).get_content()
         assert wait_until(lambda: TranscriptEmail.objects.get(pk=lost.pk).status == TranscriptEmail.Status.SENT)
 
