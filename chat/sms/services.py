@@ -54,8 +54,13 @@ def _store_text(provider: str, text: InboundText, body: str) -> Chat | None:
     if IncomingSms.objects.filter(provider_id=text.provider_id).exists():
         logger.info("SMS %s delivered again; already stored", text.provider_id)
         return None
+    # The chat's row is locked too: End Chat locks it, so the chat cannot end between this check
+    # and send_message below (which would refuse the text, and the text would be lost).
     conversation = (
-        SmsConversation.objects.select_for_update().select_related("chat").filter(phone=text.phone, open=True).first()
+        SmsConversation.objects.select_for_update(of=("self", "chat"))
+        .select_related("chat")
+        .filter(phone=text.phone, open=True)
+        .first()
     )
     if conversation is not None and conversation.chat.status == Chat.Status.ENDED:
         conversation.open = False
@@ -73,7 +78,7 @@ def _store_text(provider: str, text: InboundText, body: str) -> Chat | None:
 
 
 def _start_sms_chat(question: str, *, phone: str) -> Chat:
-    department = _sms_department()
+    department = sms_department()
     # SMS patrons have no widget: the token is never shown, it only fills the column.
     chat = Chat.objects.create(
         department=department,
@@ -88,7 +93,8 @@ def _start_sms_chat(question: str, *, phone: str) -> Chat:
     return chat
 
 
-def _sms_department() -> Department:
+def sms_department() -> Department:
+    """The department whose queue SMS chats join (DESK_SMS_DEPARTMENT, else the first active one)."""
     departments = Department.objects.filter(active=True)
     if settings.DESK_SMS_DEPARTMENT:
         departments = departments.filter(slug=settings.DESK_SMS_DEPARTMENT)
