@@ -26,7 +26,8 @@ def widget_suggestions(request):
     if not hit("widget_faq", client_ip(request), limit=settings.DESK_RATE_LIMIT_FAQ_PER_MINUTE):
         return too_many()
     department = None
-    slug = request.GET.get("department", "")
+    # PostgreSQL refuses NUL in a query parameter: a slug never has one.
+    slug = request.GET.get("department", "").replace("\x00", "")
     if slug:
         department = Department.objects.filter(slug=slug[:50], active=True).first()
     entries = search.search(_query(request), limit=3, department=department)
