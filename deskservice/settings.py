@@ -178,8 +178,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A task taken by a worker that was killed (SIGKILL, OOM, lost host) goes back to the queue after
-# this many seconds. It must be longer than the longest retry countdown (600 s), or a task
-# waiting for its retry would be handed out twice (harmless, the tasks lock their row, but wasteful).
+# this many seconds. It must be longer than the longest retry wait (DESK_OUTBOX_RETRY_MAX_SECONDS), or a
+# task waiting for its retry would be handed out twice (harmless, the tasks lock their row, but wasteful).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The beat process (Procfile) runs these; each task is idempotent, so a missed or doubled run is harmless.
