@@ -26,7 +26,8 @@ logger = logging.getLogger(__name__)
 
 # The start of last_error on a row the broker refused: the page that shows the row says why it waits.
 NOT_QUEUED = "Not queued yet"
-PENDING, SENT, FAILED = "pending", "sent", "failed"
+ERASED = "Never sent: the address was erased (retention or a patron's request)."
+PENDING, FAILED = "pending", "failed"
 
 
 def retry_countdown(attempts: int) -> int:
@@ -118,9 +119,6 @@ def sweep(*, now=None) -> dict:
         if requeued or given_up:
             logger.warning("outbox sweep: %s %s queued again, %s given up", box.name, requeued, given_up)
     return counts
-
-
-ERASED = "Never sent: the address was erased (retention or a patron's request)."
 
 
 def _too_old() -> str:
