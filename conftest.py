@@ -173,3 +173,21 @@ def active_chat(waiting_chat, alice):
 @pytest.fixture
 def db_vendor():
     return connection.vendor
+
+
+@pytest.fixture
+def broker_down():
+    """Celery pointed at a port where no broker listens, as while Redis restarts. Call the
+    fixture's value to bring the broker back; it comes back at the end of the test anyway."""
+    from deskservice.celery import app
+
+    def point_at(url):
+        app.conf.broker_url = url
+        # The app keeps its connection pools: drop them so that the next task connects anew.
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    working = app.conf.broker_url
+    point_at("redis://127.0.0.1:1/0")
+    yield lambda: point_at(working)
+    point_at(working)

@@ -2,11 +2,12 @@ from django.contrib import admin
 
 from chat.bans import lift_ban
 from chat.models import Ban, CannedMessage, Chat, ChatEvent, Message, TranscriptEmail, Transfer
-from chat.services import close_chat_for_operator
+from chat.services import close_chat_for_operator, send_transcript_again
 from chat.transfers import reassign_chat
 from deskservice import audit
 from deskservice.admin_actions import choose_operator_then, run_each
 from deskservice.admin_export import export_csv_action, has_export_permission
+from deskservice.outbox_admin import SendAgainAdmin
 
 
 @admin.register(CannedMessage)
@@ -106,11 +107,24 @@ class ChatAdmin(admin.ModelAdmin):
 
 
 @admin.register(TranscriptEmail)
-class TranscriptEmailAdmin(admin.ModelAdmin):
+class TranscriptEmailAdmin(SendAgainAdmin):
     list_display = ["chat", "to_email", "status", "attempts", "created_at", "sent_at"]
     list_filter = ["status"]
     list_select_related = ["chat"]
-    readonly_fields = ["chat", "to_email", "requested_by", "status", "attempts", "last_error", "created_at", "sent_at"]
+    readonly_fields = [
+        "chat",
+        "to_email",
+        "requested_by",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "next_attempt_at",
+        "sent_at",
+    ]
+
+    def send_again(self, row, supervisor):
+        send_transcript_again(transcript=row, supervisor=supervisor)
 
 
 @admin.register(Transfer)

@@ -2,7 +2,8 @@
 
 They authenticate, join groups, turn JSON frames into service calls, and forward events.
 All database work goes through database_sync_to_async; nothing here blocks the loop.
-Malformed frames get an {"type": "error"} frame and the socket stays open.
+Malformed frames get an {"type": "error"} frame and the socket stays open; so does a frame that
+fails because PostgreSQL is out of reach for a moment (the error says to retry).
 """
 
 import asyncio
@@ -13,6 +14,7 @@ import uuid
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 
 from chat import services
 from chat.models import Chat, Message
@@ -22,6 +24,7 @@ from deskservice import layer_watch, realtime, roles
 from deskservice import services as presence
 from deskservice.consumer_db import database_sync_to_async
 from deskservice.jsonapi import is_encodable
+from deskservice.middleware import MESSAGE as DATABASE_UNAVAILABLE
 from deskservice.ratelimit import hit
 from deskservice.selectors import department_presence, is_operator
 
@@ -73,6 +76,11 @@ class DeskJsonConsumer(AsyncJsonWebsocketConsumer):
             await self.receive_json(content)
         except services.ChatError as error:
             await self.send_error(str(error), **_error_context(content))
+        except (OperationalError, InterfaceError) as error:
+            # As the HTTP side's 503: the frame did nothing (each call is one transaction), the
+            # client may send it again, and the next call reconnects (deskservice/consumer_db.py).
+            logger.error("websocket %s frame failed, database unavailable: %s", content["type"][:40], error)
+            await self.send_error(DATABASE_UNAVAILABLE, retry=True, **_error_context(content))
 
     async def send_error(self, message: str, **context):
         await self.send_json({"type": "error", "error": message, **context})
@@ -82,7 +90,12 @@ class DeskJsonConsumer(AsyncJsonWebsocketConsumer):
             return
         if message.get("join"):
             await self.channel_layer.group_add(message["join"], self.channel_name)
-        await self.forward(message["event"])
+        try:
+            await self.forward(message["event"])
+        except (OperationalError, InterfaceError) as error:
+            # Forwarding only reads (a queue position); the next event or a reconnect's catch-up
+            # brings the client up to date, so the socket stays.
+            logger.error("event %s not forwarded, database unavailable: %s", message["event"].get("type"), error)
 
     async def forward(self, event: dict):
         await self.send_json(event)

@@ -214,10 +214,16 @@ class TranscriptEmail(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # When the task should next try (now, or after a retry's wait): the outbox sweep queues a
+    # pending row again once this is long past, since its task was then lost.
+    next_attempt_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="transcript_pending_due")
+        ]
 
     def __str__(self):
         return f"Transcript of {self.chat.short_id} to {self.to_email} ({self.status})"

@@ -17,7 +17,7 @@ from django.utils.translation import gettext, gettext_noop
 from kombu.exceptions import OperationalError
 
 from chat.models import CannedMessage, Chat, ChatEvent, ChatParticipant, Message, TranscriptEmail, hash_token, new_token
-from deskservice import audit, realtime
+from deskservice import audit, outbox, realtime, roles
 from deskservice.languages import supported_language
 from deskservice.selectors import department_is_online
 
@@ -389,6 +389,18 @@ def _enqueue_transcript(transcript) -> None:
             status=TranscriptEmail.Status.FAILED, last_error=f"Not queued: {type(error).__name__}: {error}"[:1000]
         )
         raise MailUnavailable("The email could not be queued just now. Please try again in a minute.") from error
+
+
+def send_transcript_again(*, transcript, supervisor) -> TranscriptEmail:
+    """Send again (admin): a failed transcript goes back to the outbox with a fresh set of attempts."""
+    from chat.tasks import send_transcript
+
+    if not supervisor.has_perm(roles.RUN_DESK):
+        raise NotAllowed("Only supervisors can send failed emails again.")
+    try:
+        return outbox.send_again(model=TranscriptEmail, task=send_transcript, pk=transcript.pk)
+    except outbox.NotFailed as error:
+        raise ChatConflict(str(error)) from None
 
 
 # --- Rules --------------------------------------------------------------------------------

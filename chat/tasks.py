@@ -10,17 +10,20 @@ from django.utils import timezone
 
 from chat.abandoned import end_abandoned_chats
 from chat.models import TranscriptEmail
-from chat.transcripts import build_transcript_email
+from chat.transcripts import build_transcript_email, transcript_message_id
+from deskservice import outbox
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, max_retries=None, acks_late=True)
 def send_transcript(self, transcript_id: int) -> str:
-    """Send one transcript email once; retry with exponential backoff while SMTP fails.
+    """Send one transcript email once; retry on the outbox schedule while SMTP fails, and mark
+    it failed after DESK_TRANSCRIPT_MAX_RETRIES attempts.
 
     The row is locked while the mail goes out, so two deliveries of the same task (a retry
-    racing a redelivery after a worker died) cannot both send it.
+    racing a redelivery after a worker died, or a sweep) cannot both send it. A failed row is
+    left alone too: only Send again (admin) puts it back in the outbox.
     """
     with transaction.atomic():
         transcript = (
@@ -29,21 +32,25 @@ def send_transcript(self, transcript_id: int) -> str:
             .filter(pk=transcript_id)
             .first()
         )
-        if transcript is None or transcript.status == TranscriptEmail.Status.SENT:
+        if transcript is None or transcript.status != TranscriptEmail.Status.PENDING:
             return "nothing to do"
         transcript.attempts += 1
         try:
-            build_transcript_email(transcript.chat, transcript.to_email).send()
+            build_transcript_email(
+                transcript.chat, transcript.to_email, message_id=transcript_message_id(transcript)
+            ).send()
         except (smtplib.SMTPException, OSError) as error:
             transcript.last_error = f"{type(error).__name__}: {error}"[:1000]
             gave_up = transcript.attempts >= settings.DESK_TRANSCRIPT_MAX_RETRIES
+            countdown = outbox.retry_countdown(transcript.attempts)
             if gave_up:
                 transcript.status = TranscriptEmail.Status.FAILED
-            transcript.save(update_fields=["attempts", "last_error", "status"])
+            else:
+                outbox.schedule_retry(transcript, countdown=countdown)
+            transcript.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
             if gave_up:
                 logger.error("transcript %s failed after %s attempts: %s", transcript_id, transcript.attempts, error)
                 return "failed"
-            countdown = min(600, 2**transcript.attempts)
         else:
             transcript.status = TranscriptEmail.Status.SENT
             transcript.sent_at = timezone.now()

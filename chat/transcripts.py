@@ -1,5 +1,8 @@
 """The transcript of a chat as an email a patron can keep (plain text and HTML)."""
 
+from email.utils import parseaddr
+
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -28,7 +31,18 @@ def transcript_lines(chat) -> list[dict]:
     return lines
 
 
-def build_transcript_email(chat, to_email: str) -> EmailMultiAlternatives:
+def transcript_message_id(transcript) -> str:
+    """The same Message-ID every time this transcript request is sent.
+
+    A worker that dies between the SMTP server's 250 and recording *sent* sends the mail again
+    when the task is redelivered; with the same Message-ID, mail clients show it once. The
+    chat's random id makes it unique beyond this database (a restored backup reuses row ids).
+    """
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
+    return f"<transcript-{transcript.pk}.{transcript.chat_id.hex}@{domain}>"
+
+
+def build_transcript_email(chat, to_email: str, *, message_id: str | None = None) -> EmailMultiAlternatives:
     """The transcript in the patron's language (the one they chatted in)."""
     with translation.override(chat.language):
         context = {"chat": chat, "lines": transcript_lines(chat), "started": timezone.localtime(chat.created_at)}
@@ -39,6 +53,7 @@ def build_transcript_email(chat, to_email: str) -> EmailMultiAlternatives:
             "department": chat.department.name,
             "date": date_format(context["started"], "DATE_FORMAT"),
         }
-    message = EmailMultiAlternatives(subject=subject, body=text, to=[to_email])
+    headers = {"Message-ID": message_id} if message_id else None
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[to_email], headers=headers)
     message.attach_alternative(html, "text/html")
     return message

@@ -5,8 +5,8 @@ processes to get around a limit. Each anonymous endpoint is limited twice: per c
 address, or for the SMS webhook the sender's number) and per department, so a crowd of
 addresses cannot bury one department's queue either. Refusals are 429 JSON with Retry-After.
 
-The SMS webhook (issue 7) plugs in with
-`refusal = ratelimit.refuse_anonymous(request, "sms", department=dept, client_key=phone)`.
+The SMS webhook calls the two halves itself (`refuse_client` keyed on the sender's number, whose
+refusal it answers with a silent 200 so the provider does not retry, then `refuse_department`).
 """
 
 import logging

@@ -43,6 +43,8 @@ CONFIGURATION = [
 ]
 # Supervisors look after the people, chats and tickets too, without deleting history.
 SUPERVISED = ["deskservice.user", "chat.chat", "chat.ban", "tickets.ticket", "analytics.interaction"]
+# The outbox: supervisors see each mail and text the desk sent or could not send, and Send again.
+OUTBOX = ["chat.transcriptemail", "tickets.outgoingemail", "chat.outgoingsms"]
 
 _STUDENT = [WORK_DESK, "analytics.add_interaction", "faq.add_faqentry"]
 _LIBRARIAN = [*_STUDENT, VIEW_REPORTS, EXPORT_DATA]
@@ -55,9 +57,19 @@ _CONFIGURE = [
 _SUPERVISE = [
     f"{app}.{verb}_{model}" for app, model in (name.split(".") for name in SUPERVISED) for verb in ("view", "change")
 ]
+_OUTBOX = [f"{app}.view_{model}" for app, model in (name.split(".") for name in OUTBOX)]
 # Supervisors configure operators, so they also add accounts (the admin keeps them to the four
 # roles: deskservice.admin.OperatorAdmin).
-_SUPERVISOR = [*_BACKUP, RUN_DESK, ERASE_PATRON, "auth.view_group", "deskservice.add_user", *_CONFIGURE, *_SUPERVISE]
+_SUPERVISOR = [
+    *_BACKUP,
+    RUN_DESK,
+    ERASE_PATRON,
+    "auth.view_group",
+    "deskservice.add_user",
+    *_CONFIGURE,
+    *_SUPERVISE,
+    *_OUTBOX,
+]
 
 PERMISSIONS = {
     STUDENT_ASSISTANT: _STUDENT,

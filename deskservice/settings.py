@@ -179,8 +179,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A task taken by a worker that was killed (SIGKILL, OOM, lost host) goes back to the queue after
-# this many seconds. It must be longer than the longest retry countdown (600 s), or a task
-# waiting for its retry would be handed out twice (harmless, the tasks lock their row, but wasteful).
+# this many seconds. It must be longer than the longest retry wait (DESK_OUTBOX_RETRY_MAX_SECONDS), or a
+# task waiting for its retry would be handed out twice (harmless, the tasks lock their row, but wasteful).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The beat process (Procfile) runs these; each task is idempotent, so a missed or doubled run is harmless.
@@ -192,6 +192,10 @@ CELERY_BEAT_SCHEDULE = {
     "end-abandoned-waiting-chats": {
         "task": "chat.end_abandoned_waiting_chats",
         "schedule": crontab(minute="*/5"),
+    },
+    "outbox-sweep": {
+        "task": "deskservice.sweep_outbox",
+        "schedule": env.int("DESK_OUTBOX_SWEEP_EVERY_SECONDS", default=300),
     },
 }
 
@@ -221,12 +225,23 @@ DESK_INBOUND_EMAIL_SECRET = env.str("DESK_INBOUND_EMAIL_SECRET", default="")
 DESK_TICKET_EMAIL = env.str("DESK_TICKET_EMAIL", default="")
 DESK_INBOUND_EMAIL_MAX_BYTES = env.int("DESK_INBOUND_EMAIL_MAX_BYTES", default=25 * 1024 * 1024)
 DESK_INBOUND_ATTACHMENT_MAX_BYTES = env.int("DESK_INBOUND_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
-DESK_TICKET_MAIL_MAX_RETRIES = env.int("DESK_TICKET_MAIL_MAX_RETRIES", default=6)
+DESK_TICKET_MAIL_MAX_RETRIES = env.int("DESK_TICKET_MAIL_MAX_RETRIES", default=40)
 # A transfer to an operator not answered in this time stays with the sender, who is told.
 DESK_TRANSFER_TIMEOUT_SECONDS = env.int("DESK_TRANSFER_TIMEOUT_SECONDS", default=120)
 # What the patron hears on a transfer: "first_name" (the operator's) or "department".
 DESK_TRANSFER_ANNOUNCE = env.str("DESK_TRANSFER_ANNOUNCE", default="first_name")
-DESK_TRANSCRIPT_MAX_RETRIES = env.int("DESK_TRANSCRIPT_MAX_RETRIES", default=6)
+# The outbox (transcripts, ticket emails, SMS replies; deskservice/outbox.py). A failed attempt
+# waits 2, 4, 8... s, doubling up to 10 minutes: with 40 attempts a mail server may be down for
+# about 5 h 17 min before a mail is marked failed.
+DESK_TRANSCRIPT_MAX_RETRIES = env.int("DESK_TRANSCRIPT_MAX_RETRIES", default=40)
+DESK_OUTBOX_RETRY_FIRST_SECONDS = env.int("DESK_OUTBOX_RETRY_FIRST_SECONDS", default=2)
+DESK_OUTBOX_RETRY_MAX_SECONDS = env.int("DESK_OUTBOX_RETRY_MAX_SECONDS", default=600)
+# The sweep (Celery beat) queues again a pending row whose next attempt is this overdue: its task
+# was lost (the broker was down when it was queued). Keep it above the longest wait.
+DESK_OUTBOX_STALE_SECONDS = env.int("DESK_OUTBOX_STALE_SECONDS", default=900)
+DESK_OUTBOX_SWEEP_BATCH = env.int("DESK_OUTBOX_SWEEP_BATCH", default=500)
+# A lost row older than this is marked failed rather than sent late (Send again in admin revives it).
+DESK_OUTBOX_GIVE_UP_HOURS = env.int("DESK_OUTBOX_GIVE_UP_HOURS", default=24)
 # Patron data older than this is anonymised daily (supervisors change it in admin: Desk settings).
 DESK_RETENTION_DAYS = env.int("DESK_RETENTION_DAYS", default=180)
 if DESK_RETENTION_DAYS < 1:
@@ -254,7 +269,8 @@ DESK_SMS_FROM_NUMBER = env.str("DESK_SMS_FROM_NUMBER", default="")
 DESK_SMS_DEPARTMENT = env.str("DESK_SMS_DEPARTMENT", default="")
 # The public URL the provider calls, when a proxy makes it differ from what Django sees (signatures cover it).
 DESK_SMS_WEBHOOK_URL = env.str("DESK_SMS_WEBHOOK_URL", default="")
-DESK_SMS_MAX_RETRIES = env.int("DESK_SMS_MAX_RETRIES", default=6)
+# Texts follow the outbox schedule too; 20 attempts wait out a provider outage of about 2 hours.
+DESK_SMS_MAX_RETRIES = env.int("DESK_SMS_MAX_RETRIES", default=20)
 DESK_SMS_TIMEOUT_SECONDS = env.float("DESK_SMS_TIMEOUT_SECONDS", default=10)
 DESK_RATE_LIMIT_SMS_PER_MINUTE = env.int("DESK_RATE_LIMIT_SMS_PER_MINUTE", default=120)
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")

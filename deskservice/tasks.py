@@ -9,3 +9,11 @@ from deskservice.retention import anonymise_expired
 def anonymise_expired_patron_data() -> dict:
     """Daily: patron data past the retention period goes; the statistics stay. Safe to repeat."""
     return anonymise_expired().as_dict()
+
+
+@shared_task(name="deskservice.sweep_outbox")
+def sweep_outbox() -> dict:
+    """Every few minutes: pending mail and texts whose task was lost are queued again. Safe to repeat."""
+    from deskservice import outbox
+
+    return outbox.sweep()

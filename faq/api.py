@@ -7,11 +7,10 @@ from chat.desk_api import operator_endpoint
 from chat.widget_api import widget_endpoint
 from deskservice.jsonapi import BadRequest, error_response
 from deskservice.models import Department
-from deskservice.ratelimit import client_ip, hit
+from deskservice.ratelimit import client_ip, hit, too_many
 from faq import search, services
 
 MAX_QUERY = 200
-TOO_MANY = "You are sending too many requests. Please wait a minute and try again."
 
 
 def _query(request) -> str:
@@ -25,9 +24,10 @@ def _query(request) -> str:
 def widget_suggestions(request):
     """GET /api/widget/v1/faq?q=...&department=slug: up to three published answers."""
     if not hit("widget_faq", client_ip(request), limit=settings.DESK_RATE_LIMIT_FAQ_PER_MINUTE):
-        return error_response(TOO_MANY, 429)
+        return too_many()
     department = None
-    slug = request.GET.get("department", "")
+    # PostgreSQL refuses NUL in a query parameter: a slug never has one.
+    slug = request.GET.get("department", "").replace("\x00", "")
     if slug:
         department = Department.objects.filter(slug=slug[:50], active=True).first()
     entries = search.search(_query(request), limit=3, department=department)
@@ -38,7 +38,7 @@ def widget_suggestions(request):
 def widget_view(request, entry_id):
     """POST /api/widget/v1/faq/<id>/view: the patron opened a suggestion; counts it, returns it."""
     if not hit("widget_faq", client_ip(request), limit=settings.DESK_RATE_LIMIT_FAQ_PER_MINUTE):
-        return error_response(TOO_MANY, 429)
+        return too_many()
     entry = services.count_view(entry_id=entry_id)
     if entry is None:
         return error_response("That answer is not available.", 404)

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from chat.models import Chat, Message
+from chat.selectors import may_see_chat
 from deskservice.selectors import is_operator
 from faq import services
 from faq.forms import FaqEntryForm
@@ -35,7 +36,9 @@ def _source(request) -> dict:
             chat = Chat.objects.select_related("department").filter(pk=uuid.UUID(request.GET["chat"])).first()
         except ValueError:
             chat = None
-        if chat is None:
+        # Another department's chat is answered like a missing one: its question and answers are
+        # its department's to read (chat.selectors.may_see_chat), and its existence too.
+        if chat is None or not may_see_chat(request.user, chat):
             raise Http404("That chat does not exist.")
         reply = (
             chat.messages.filter(pk=message_id, sender=Message.Sender.OPERATOR).first() if _is_id(message_id) else None

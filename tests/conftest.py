@@ -67,3 +67,7 @@ def pytest_terminal_summary(terminalreporter):
     module = sys.modules.get("tests.test_hostile_input")
     if module and (module.TRIED["http"] or module.TRIED["websocket"]):
         terminalreporter.write_line(module.report_line())
+        from tests.live import ARTIFACTS
+
+        ARTIFACTS.mkdir(exist_ok=True)
+        (ARTIFACTS / "hostile-input.txt").write_text(module.report_line() + "\n")

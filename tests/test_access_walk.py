@@ -265,6 +265,19 @@ def test_chat_endpoints_refuse_an_operator_of_another_department(desk, alice, ca
     assert chat_state(chat) == before
 
 
+def test_make_faq_refuses_a_chat_of_another_department_named_in_its_query(desk, bob, carmen):
+    """Make FAQ names its chat in ?chat=, where the walk above does not look."""
+    chat = desk["chat"]
+    services.send_message(chat=chat, body="an answer from Bob", sender=Message.Sender.OPERATOR, operator=bob)
+    reply = chat.messages.get(sender=Message.Sender.OPERATOR, body="an answer from Bob")
+    url = f"{reverse('faq:make')}?chat={chat.pk}&message={reply.pk}"
+    response = signed_in(carmen).get(url)
+    assert response.status_code == 404
+    assert b"Bob's patron asks" not in response.content and b"an answer from Bob" not in response.content
+    assert response.content == signed_in(carmen).get(f"{reverse('faq:make')}?chat={uuid.uuid4()}").content
+    assert b"an answer from Bob" in signed_in(bob).get(url).content
+
+
 @pytest.mark.parametrize("route,name,params", [r for r in ROUTES if RULES.get(r[1], Rule(PUBLIC)).kind == REPORTS])
 def test_reports_refuse_operators_without_the_report_permission(desk, alice, sam, route, name, params):
     for method in RULES[name].methods:

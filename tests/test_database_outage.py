@@ -6,6 +6,7 @@ as a network partition or a database failover does. Under ASGI each request has 
 database connection (CONN_MAX_AGE 0, as Django advises for ASGI), so nothing stale outlives it.
 """
 
+import asyncio
 import json
 import urllib.error
 import urllib.request
@@ -88,3 +89,61 @@ def test_it_answers_503_while_the_database_is_away_and_recovers_by_itself(server
         "Before the outage",
         "After the outage",
     ]
+
+
+def test_sockets_answer_frames_during_the_outage_with_a_retry_error_and_stay_usable(
+    server_behind_db_proxy, alice, online
+):
+    server, proxy = server_behind_db_proxy
+    online(alice)
+    cookie = session_cookie(alice)
+    status, _, body = request(f"{server.url}/api/widget/v1/chats", {"department": "research", "question": "Hours?"})
+    assert status == 201
+    started = json.loads(body)
+    asyncio.run(_socket_scenario(server, proxy, started, cookie))
+    # What was sent during the outage did nothing; what was sent after it is stored once.
+    chat = Chat.objects.get(pk=started["id"])
+    assert list(chat.messages.values_list("sender", "body")) == [("patron", "after the outage")]
+
+
+async def _socket_scenario(server, proxy, started, cookie):
+    import websockets
+
+    ws, origin = server.url.replace("http", "ws"), server.url
+
+    async def next_frame(socket, kind):
+        async def loop():
+            while True:
+                frame = json.loads(await socket.recv())
+                if frame["type"] == kind:
+                    return frame
+
+        return await asyncio.wait_for(loop(), 15)
+
+    async with (
+        websockets.connect(f"{ws}{started['websocket']}", origin=origin) as patron,
+        websockets.connect(f"{ws}/ws/desk/", origin=origin, additional_headers={"Cookie": cookie}) as desk,
+    ):
+        await patron.send(json.dumps({"type": "auth", "token": started["token"], "after": None}))
+        await next_frame(patron, "status")
+        await next_frame(desk, "snapshot")
+
+        proxy.cut()
+        await patron.send(json.dumps({"type": "message", "body": "during the outage"}))
+        error = await next_frame(patron, "error")
+        assert error == {
+            "type": "error",
+            "error": "The desk cannot reach its database right now. Please try again in a minute.",
+            "retry": True,
+            "action": "message",
+        }
+        await desk.send(json.dumps({"type": "heartbeat"}))
+        assert (await next_frame(desk, "error"))["retry"] is True
+
+        proxy.restore()
+        # The same sockets work again: the frames' next database calls reconnect.
+        await patron.send(json.dumps({"type": "message", "body": "after the outage"}))
+        assert (await next_frame(patron, "message"))["body"] == "after the outage"
+        await desk.send(json.dumps({"type": "heartbeat"}))
+        presence = await next_frame(desk, "presence")
+        assert any(d["online"] for d in presence["departments"])

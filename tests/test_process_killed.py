@@ -74,6 +74,8 @@ async def _scenario(proxy, servers, cookie):
     assert proxy.routes[patron.local_port] == survivor
 
     await patron.send({"type": "message", "body": "three: on the other process"})
+    # Alice answers what she has read: two independent sockets have no order between them until then.
+    await operator.wait_for_body("three: on the other process")
     await operator.send({"type": "message", "chat": started["id"], "body": "four: Alice carries on"})
     for client in (patron, operator):
         await client.wait_for_body("four: Alice carries on")

@@ -110,3 +110,51 @@ def test_it_retries_until_the_mail_server_is_back_and_sends_once(transactional_d
             server.stop()
         worker.stop()
         mailbox.stop()
+
+
+def test_the_sweep_sends_a_transcript_whose_task_was_lost_once(transactional_db, mailbox, alice, departments):
+    """The request was saved but its task never reached the broker (Redis was down, or lost it):
+    the outbox sweep, run by the worker as Celery beat would, queues it and it is sent once."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from chat.transcripts import transcript_message_id
+    from deskservice.tasks import sweep_outbox
+    from tests.live import Worker, child_environment
+
+    bring_online(alice)
+    chat, _ = services.start_chat(
+        department=departments["research"], question="Is Kindred in?", email="pat@example.org"
+    )
+    chat = services.claim_chat(chat_id=chat.pk, operator=alice)
+    services.send_message(chat=chat, body="Yes, PS3553.U88.", sender="operator", operator=alice)
+    # What request_transcript leaves behind when the task is lost: a pending row, nothing queued.
+    lost = TranscriptEmail.objects.create(
+        chat=chat,
+        to_email="pat@example.org",
+        requested_by="patron",
+        next_attempt_at=timezone.now() - timedelta(minutes=20),
+    )
+    env = child_environment(EMAIL_HOST="127.0.0.1", EMAIL_PORT=mailbox.port, CELERY_TASK_ALWAYS_EAGER="false")
+    worker = Worker(env, name="worker-sweep")
+    try:
+        sweep_outbox.delay()
+        messages = mailbox.wait_for(1)
+        assert len(messages) == 1
+        assert messages[0]["To"] == "pat@example.org"
+        assert messages[0]["Message-ID"].strip() == transcript_message_id(lost)
+        assert "Alice: Yes, PS3553.U88." in messages[0].get_body(("plain",)).get_content()
+        assert wait_until(lambda: TranscriptEmail.objects.get(pk=lost.pk).status == TranscriptEmail.Status.SENT)
+
+        # Later sweeps, and the task delivered again, leave a sent transcript alone.
+        from chat.tasks import send_transcript
+
+        again = [sweep_outbox.delay(), send_transcript.delay(lost.pk)]
+        assert wait_until(lambda: all(f"[{task.id}] succeeded" in worker.output() for task in again))
+        assert f"chat.tasks.send_transcript[{again[1].id}] succeeded" in worker.output()
+        assert "'nothing to do'" in worker.output()
+        assert len(mailbox.messages) == 1
+        assert TranscriptEmail.objects.get(pk=lost.pk).attempts == 1
+    finally:
+        worker.stop()

@@ -275,6 +275,8 @@ class OutgoingEmail(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # When the task should next try; the outbox sweep (deskservice/outbox.py) reads it.
+    next_attempt_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -283,6 +285,9 @@ class OutgoingEmail(models.Model):
             models.UniqueConstraint(
                 fields=["ticket"], condition=Q(kind="acknowledgement"), name="one_acknowledgement_per_ticket"
             )
+        ]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="ticket_email_pending_due")
         ]
 
     def __str__(self):

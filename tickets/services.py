@@ -14,7 +14,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from deskservice import audit, roles
+from deskservice import audit, outbox, roles
 from deskservice.languages import supported_language
 from deskservice.selectors import is_operator
 from tickets import events, selectors
@@ -455,8 +455,33 @@ def _queue_email(ticket, kind, *, to: str, entry=None) -> OutgoingEmail:
         to_email=to,
         message_id=entry.message_id if entry and entry.message_id else new_message_id(ticket),
     )
-    transaction.on_commit(lambda: send_ticket_email.delay(outgoing.pk))
+    # With the broker down the email stays pending (the outbox sweep sends it later): the reply
+    # is saved either way, and the operator is told (mail_waits_for_queue), never shown a 500.
+    transaction.on_commit(lambda: outbox.enqueue(send_ticket_email, OutgoingEmail, outgoing.pk))
     return outgoing
+
+
+MAIL_WAITING = (
+    "The mail queue cannot be reached just now: the email is saved and will be sent by itself once it is back."
+)
+
+
+def mail_waits_for_queue(ticket) -> bool:
+    """Whether an email of this ticket could not be queued (the broker was down) and waits for the sweep."""
+    return OutgoingEmail.objects.filter(
+        ticket=ticket, status=OutgoingEmail.Status.PENDING, last_error__startswith=outbox.NOT_QUEUED
+    ).exists()
+
+
+def send_email_again(*, outgoing, supervisor) -> OutgoingEmail:
+    """Send again (admin): a failed ticket email goes back to the outbox with a fresh set of attempts."""
+    from tickets.tasks import send_ticket_email
+
+    _require_supervisor(supervisor)
+    try:
+        return outbox.send_again(model=OutgoingEmail, task=send_ticket_email, pk=outgoing.pk)
+    except outbox.NotFailed as error:
+        raise TicketError(str(error)) from None
 
 
 def _publish_counts(*, queues, people) -> None:
@@ -466,6 +491,11 @@ def _publish_counts(*, queues, people) -> None:
 def _require_operator(user) -> None:
     if not is_operator(user):
         raise NotAllowed("Only operators of a department can work on tickets.")
+
+
+def _require_supervisor(user) -> None:
+    if not user.has_perm(roles.RUN_DESK):
+        raise NotAllowed("Only supervisors can send failed emails again.")
 
 
 def _require_assignable(user) -> None:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from deskservice import outbox
 from tickets.mail import build_email
 from tickets.models import OutgoingEmail
 
@@ -20,8 +21,8 @@ def max_attempts() -> int:
 
 @shared_task(bind=True, max_retries=None, acks_late=True)
 def send_ticket_email(self, email_id: int) -> str:
-    """Send one ticket email (reply, acknowledgement, referral) once; retry with exponential
-    backoff while SMTP fails, and mark it failed after DESK_TICKET_MAIL_MAX_RETRIES attempts.
+    """Send one ticket email (reply, acknowledgement, referral) once; retry on the outbox
+    schedule while SMTP fails, and mark it failed after DESK_TICKET_MAIL_MAX_RETRIES attempts.
 
     The row is locked while the mail goes out, so a retry racing a redelivery (a worker died
     after sending) cannot send it twice: the second one finds it sent.
@@ -41,13 +42,15 @@ def send_ticket_email(self, email_id: int) -> str:
         except (smtplib.SMTPException, OSError) as error:
             outgoing.last_error = f"{type(error).__name__}: {error}"[:1000]
             gave_up = outgoing.attempts >= max_attempts()
+            countdown = outbox.retry_countdown(outgoing.attempts)
             if gave_up:
                 outgoing.status = OutgoingEmail.Status.FAILED
-            outgoing.save(update_fields=["attempts", "last_error", "status"])
+            else:
+                outbox.schedule_retry(outgoing, countdown=countdown)
+            outgoing.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
             if gave_up:
                 logger.error("ticket email %s failed after %s attempts: %s", email_id, outgoing.attempts, error)
                 return "failed"
-            countdown = min(600, 2**outgoing.attempts)
         else:
             outgoing.status = OutgoingEmail.Status.SENT
             outgoing.sent_at = timezone.now()

@@ -308,7 +308,7 @@ def _act(request, ticket, form, act, *, tab, form_name, closes=lambda data: Fals
     operator's text still in the form."""
     if form.is_valid():
         try:
-            request.session[NOTICE] = act(form.cleaned_data)
+            notice = act(form.cleaned_data)
         except services.TicketError as error:
             status = _form_error(form, error)
             ticket = _ticket_or_404(ticket.number)
@@ -317,6 +317,9 @@ def _act(request, ticket, form, act, *, tab, form_name, closes=lambda data: Fals
                 form.data = form.data.copy()
                 form.data["version"] = ticket.version
         else:
+            if services.mail_waits_for_queue(ticket):
+                notice += " " + services.MAIL_WAITING
+            request.session[NOTICE] = notice
             if closes(form.cleaned_data):
                 # Closing offers the Reference Analytics form, as End Chat does.
                 return redirect("analytics:ticket_interaction", number=ticket.number)

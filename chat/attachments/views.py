@@ -3,8 +3,9 @@ signed-in staff of the chat's department). Downloads are always attachments of a
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFilesSent
 from django.http import FileResponse, Http404, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.http import require_GET
 
 from chat.attachments import storage
@@ -37,6 +38,9 @@ def upload(request, chat_id):
         upload = request.FILES.get("file")
     except RequestDataTooBig:
         raise too_large from None
+    except (MultiPartParserError, TooManyFilesSent):
+        # Django would answer these with its HTML 400 page; the widget reads JSON.
+        raise BadRequest("The file could not be read from the request.", field="file") from None
     if upload is None:
         raise BadRequest("Choose a file to send.", field="file")
     if upload.size > limit:

@@ -57,10 +57,13 @@ class OutgoingSms(models.Model):
     provider_id = models.CharField(max_length=64, blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # When the task should next try; the outbox sweep (deskservice/outbox.py) reads it.
+    next_attempt_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
+        indexes = [models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="sms_pending_due")]
 
     def __str__(self):
         return f"SMS to {self.to_phone} ({self.status})"

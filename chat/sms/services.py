@@ -9,15 +9,14 @@ import logging
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from kombu.exceptions import OperationalError
 
 from chat.bans import client_hash, sms_client
 from chat.models import Chat, ChatEvent, Message, hash_token, new_token
-from chat.services import ChatError, send_message
+from chat.services import ChatConflict, ChatError, NotAllowed, send_message
 from chat.sms.base import InboundText
 from chat.sms.models import IncomingSms, OutgoingSms, SmsConversation
 from chat.sms.twilio import MAX_BODY
-from deskservice import realtime
+from deskservice import outbox, realtime, roles
 from deskservice.models import Department
 
 logger = logging.getLogger(__name__)
@@ -55,8 +54,13 @@ def _store_text(provider: str, text: InboundText, body: str) -> Chat | None:
     if IncomingSms.objects.filter(provider_id=text.provider_id).exists():
         logger.info("SMS %s delivered again; already stored", text.provider_id)
         return None
+    # The chat's row is locked too: End Chat locks it, so the chat cannot end between this check
+    # and send_message below (which would refuse the text, and the text would be lost).
     conversation = (
-        SmsConversation.objects.select_for_update().select_related("chat").filter(phone=text.phone, open=True).first()
+        SmsConversation.objects.select_for_update(of=("self", "chat"))
+        .select_related("chat")
+        .filter(phone=text.phone, open=True)
+        .first()
     )
     if conversation is not None and conversation.chat.status == Chat.Status.ENDED:
         conversation.open = False
@@ -74,7 +78,7 @@ def _store_text(provider: str, text: InboundText, body: str) -> Chat | None:
 
 
 def _start_sms_chat(question: str, *, phone: str) -> Chat:
-    department = _sms_department()
+    department = sms_department()
     # SMS patrons have no widget: the token is never shown, it only fills the column.
     chat = Chat.objects.create(
         department=department,
@@ -89,7 +93,8 @@ def _start_sms_chat(question: str, *, phone: str) -> Chat:
     return chat
 
 
-def _sms_department() -> Department:
+def sms_department() -> Department:
+    """The department whose queue SMS chats join (DESK_SMS_DEPARTMENT, else the first active one)."""
     departments = Department.objects.filter(active=True)
     if settings.DESK_SMS_DEPARTMENT:
         departments = departments.filter(slug=settings.DESK_SMS_DEPARTMENT)
@@ -107,25 +112,27 @@ def queue_reply(*, message) -> OutgoingSms:
             "Shorten it, or create a ticket for a long answer.",
             field="body",
         )
+    from chat.sms.tasks import send_sms
+
     conversation = SmsConversation.objects.get(chat_id=message.chat_id)
     outgoing = OutgoingSms.objects.create(
         conversation=conversation, message=message, to_phone=conversation.phone, body=message.body
     )
-    transaction.on_commit(lambda: _enqueue(outgoing.pk))
+    # With the broker down the row stays pending and the outbox sweep sends it once it is back.
+    transaction.on_commit(lambda: outbox.enqueue(send_sms, OutgoingSms, outgoing.pk))
     return outgoing
 
 
-def _enqueue(outgoing_id: int) -> None:
+def send_text_again(*, outgoing, supervisor) -> OutgoingSms:
+    """Send again (admin): a failed reply text goes back to the outbox with a fresh set of attempts."""
     from chat.sms.tasks import send_sms
 
+    if not supervisor.has_perm(roles.RUN_DESK):
+        raise NotAllowed("Only supervisors can send failed texts again.")
     try:
-        send_sms.delay(outgoing_id)
-    except OperationalError as error:
-        # The message is saved and shown; the row says why the text never left (see admin).
-        OutgoingSms.objects.filter(pk=outgoing_id).update(
-            status=OutgoingSms.Status.FAILED, last_error=f"Not queued: {type(error).__name__}: {error}"[:1000]
-        )
-        logger.error("SMS %s could not be queued: %s", outgoing_id, error)
+        return outbox.send_again(model=OutgoingSms, task=send_sms, pk=outgoing.pk)
+    except outbox.NotFailed as error:
+        raise ChatConflict(str(error)) from None
 
 
 def sms_ticket_initial(chat) -> dict:

@@ -4,12 +4,14 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
 from chat.services import post_system_message
 from chat.sms.base import SendFailed, get_provider
 from chat.sms.models import OutgoingSms
+from deskservice import outbox
 
 logger = logging.getLogger(__name__)
 
@@ -32,13 +34,16 @@ def send_sms(self, outgoing_id: int) -> str:
             return "nothing to do"
         outgoing.attempts += 1
         try:
-            outgoing.provider_id = get_provider().send(to=outgoing.to_phone, body=outgoing.body)
+            outgoing.provider_id = _provider().send(to=outgoing.to_phone, body=outgoing.body)
         except SendFailed as error:
             outgoing.last_error = str(error)[:1000]
             gave_up = not error.retry or outgoing.attempts >= settings.DESK_SMS_MAX_RETRIES
+            countdown = outbox.retry_countdown(outgoing.attempts)
             if gave_up:
                 outgoing.status = OutgoingSms.Status.FAILED
-            outgoing.save(update_fields=["attempts", "last_error", "status"])
+            else:
+                outbox.schedule_retry(outgoing, countdown=countdown)
+            outgoing.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
             if gave_up:
                 logger.error("SMS %s failed after %s attempts: %s", outgoing_id, outgoing.attempts, error)
                 # The operator must know the patron never got it; system notes are not texted.
@@ -46,7 +51,6 @@ def send_sms(self, outgoing_id: int) -> str:
                     chat=outgoing.message.chat, body=f"This reply could not be sent as a text ({error})."
                 )
                 return "failed"
-            countdown = min(600, 2**outgoing.attempts)
         else:
             outgoing.status = OutgoingSms.Status.SENT
             outgoing.sent_at = timezone.now()
@@ -55,3 +59,12 @@ def send_sms(self, outgoing_id: int) -> str:
             return "sent"
     logger.warning("SMS %s: provider unavailable, retrying in %ss", outgoing_id, countdown)
     raise self.retry(countdown=countdown)
+
+
+def _provider():
+    try:
+        return get_provider()
+    except ImproperlyConfigured as error:
+        # A setting is wrong (an unknown DESK_SMS_PROVIDER, no TWILIO_AUTH_TOKEN): waiting will
+        # not mend it, and the operator must hear that the patron did not get the text.
+        raise SendFailed(f"SMS is not configured: {error}", retry=False) from None

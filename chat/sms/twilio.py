@@ -37,9 +37,12 @@ def signature_is_valid(auth_token: str, url: str, params: dict[str, list[str]], 
         return False
     # Twilio signs the URL exactly as configured; a proxy may add or drop the default port on
     # the way, so both spellings are tried (as Twilio's own validators do).
+    try:
+        candidates = _url_variants(url)
+    except ValueError:
+        return False  # a Host header with a port out of range ("127.0.0.1:99999"): Twilio never signed that
     return any(
-        hmac.compare_digest(compute_signature(auth_token, candidate, params), signature)
-        for candidate in _url_variants(url)
+        hmac.compare_digest(compute_signature(auth_token, candidate, params), signature) for candidate in candidates
     )
 
 

@@ -9,8 +9,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from chat import bans
+from chat.services import ChatError
 from chat.sms.base import WebhookRefused, get_provider
-from chat.sms.services import SmsUnavailable, receive_text
+from chat.sms.services import SmsUnavailable, receive_text, sms_department
 from deskservice import ratelimit
 from deskservice.ratelimit import client_ip, hit
 
@@ -38,12 +39,16 @@ def inbound(request, provider_name):
         ):
             logger.warning("SMS from a banned or flooding number dropped")
             return provider.webhook_response()
+        # Many numbers at once (a script, a campaign) must not bury the department's queue either.
+        busy = ratelimit.refuse_department("sms", sms_department())
+        if busy is not None:
+            return busy
         receive_text(provider=provider.name, text=text)
     except WebhookRefused as error:
         logger.warning("SMS webhook refused: %s", error)
         return HttpResponse(str(error), status=error.status, content_type="text/plain")
-    except SmsUnavailable as error:
-        # A 5xx makes the provider deliver the text again later.
+    except (SmsUnavailable, ChatError) as error:
+        # A 5xx makes the provider deliver the text again later: the text is not lost.
         logger.error("SMS not stored: %s", error)
         return HttpResponse(str(error), status=503, content_type="text/plain")
     return provider.webhook_response()

@@ -41,6 +41,11 @@ def upload(client, chat, token, name, data, *, origin=DESK):
     )
 
 
+def stored_files(root) -> list:
+    # Stored files have random names and no extension (chat/attachments/storage.py).
+    return [path for path in root.rglob("*") if path.is_file()]
+
+
 def _named(name, data):
     handle = io.BytesIO(data)
     handle.name = name
@@ -72,6 +77,8 @@ def test_a_patron_sends_a_pdf_and_it_becomes_a_message_with_the_file(client, cha
     assert body["body"].startswith("Sent a file: citation.pdf")
     stored = ChatAttachment.objects.get()
     assert (private_root / "chat" / stored.path).read_bytes() == PDF
+    # The helper the refusal tests use finds a stored file (no extension) when there is one.
+    assert stored_files(private_root) == [private_root / "chat" / stored.path]
     # The catch-up a reconnecting widget makes carries the file too.
     listed = client.get(f"{API}/chats/{chat.pk}/messages", headers={"Authorization": f"Bearer {token}"}).json()
     assert listed["messages"][-1]["attachment"]["name"] == "citation.pdf"
@@ -89,13 +96,14 @@ def test_a_patron_sends_a_pdf_and_it_becomes_a_message_with_the_file(client, cha
         ("notes.pdf", PNG, 400, "content is not that kind"),
     ],
 )
-def test_it_refuses_empty_and_mislabeled_files(client, chat_and_token, name, data, status, phrase):
+def test_it_refuses_empty_and_mislabeled_files(client, chat_and_token, private_root, name, data, status, phrase):
     chat, token = chat_and_token
     response = upload(client, chat, token, name, data)
     assert response.status_code == status
     assert phrase in response.json()["error"]
     assert response.json()["field"] == "file"
     assert not ChatAttachment.objects.exists()
+    assert stored_files(private_root) == []
     assert not Message.objects.filter(chat=chat, sender="patron").exists()
 
 
@@ -107,11 +115,11 @@ def test_it_refuses_a_file_over_the_size_limit(client, chat_and_token, settings,
     assert response.status_code == 413
     assert "too large" in response.json()["error"]
     assert not ChatAttachment.objects.exists()
-    assert not (private_root / "chat").exists() or not any((private_root / "chat").rglob("*.*"))
+    assert stored_files(private_root) == []
 
 
 @pytest.mark.django_db
-def test_it_refuses_a_zip_bomb_dressed_as_a_word_document(client, chat_and_token):
+def test_it_refuses_a_zip_bomb_dressed_as_a_word_document(client, chat_and_token, private_root):
     chat, token = chat_and_token
     bomb = docx(("word/media/padding.bin", b"\0" * (20 * 1024 * 1024)))
     assert len(bomb) < 100 * 1024  # small on the wire, 20 MB unpacked
@@ -119,6 +127,7 @@ def test_it_refuses_a_zip_bomb_dressed_as_a_word_document(client, chat_and_token
     assert response.status_code == 400
     assert "zip bomb" in response.json()["error"]
     assert not ChatAttachment.objects.exists()
+    assert stored_files(private_root) == []
 
 
 @pytest.mark.django_db
@@ -133,10 +142,11 @@ def test_it_accepts_a_real_word_document_and_an_image(client, chat_and_token):
 
 
 @pytest.mark.django_db
-def test_it_refuses_an_upload_without_the_chats_token(client, chat_and_token):
+def test_it_refuses_an_upload_without_the_chats_token(client, chat_and_token, private_root):
     chat, _ = chat_and_token
     assert upload(client, chat, "not-the-token", "a.txt", b"hello").status_code == 404
     assert not ChatAttachment.objects.exists()
+    assert stored_files(private_root) == []
 
 
 @pytest.mark.django_db
@@ -145,7 +155,7 @@ def test_a_file_cannot_be_sent_after_the_chat_ended(client, chat_and_token, priv
     services.end_chat(chat=chat, ended_by="patron")
     response = upload(client, chat, token, "a.txt", b"hello")
     assert response.status_code == 409
-    assert not any(p.is_file() for p in private_root.rglob("*"))
+    assert stored_files(private_root) == []
 
 
 # --- Downloads ------------------------------------------------------------------------------

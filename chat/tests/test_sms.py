@@ -279,3 +279,107 @@ def test_a_reply_that_cannot_be_sent_is_marked_failed_and_the_operator_is_told(
     note = Message.objects.filter(chat=claimed_sms_chat, sender="system").last()
     assert note.body.startswith("This reply could not be sent as a text")
     assert OutgoingSms.objects.count() == 1  # the note itself is not texted
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reply_written_while_the_broker_is_down_stays_pending_for_the_sweep(claimed_sms_chat, alice, broker_down):
+    from deskservice import outbox
+
+    message = services.send_message(chat=claimed_sms_chat, body="Yes, floor 2.", sender="operator", operator=alice)
+    assert Message.objects.get(pk=message.pk).body == "Yes, floor 2."
+    outgoing = OutgoingSms.objects.get()
+    # Not failed: nothing is wrong with the text, and the outbox sweep sends it once the broker is back.
+    assert outgoing.status == "pending" and outgoing.last_error.startswith(outbox.NOT_QUEUED)
+
+
+# --- Faults and floods ------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_host_with_a_port_out_of_range_is_refused_not_a_500(client, twilio, departments):
+    form = {"MessageSid": "SM1", "From": "+16175550100", "Body": "hi"}
+    url = "http://127.0.0.1:99999" + WEBHOOK
+    signature = compute_signature(TOKEN, url, {k: [v] for k, v in form.items()})
+    assert not signature_is_valid(TOKEN, url, {k: [v] for k, v in form.items()}, signature)
+    response = client.post(WEBHOOK, form, headers={"X-Twilio-Signature": signature}, HTTP_HOST="127.0.0.1:99999")
+    assert response.status_code == 403
+    assert not Chat.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_webhook_refuses_a_flood_of_numbers_once_the_department_has_had_its_share(
+    client, twilio, settings, departments
+):
+    settings.DESK_RATE_LIMIT_DEPARTMENT_CHATS_PER_MINUTE = 2
+    answers = [text(client, sid=f"SM{n}", phone=f"+1617555010{n}", body=f"text {n}") for n in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert answers[2].json()["error"].startswith("This department is receiving too many requests")
+    assert int(answers[2]["Retry-After"]) >= 1
+    assert sorted(Chat.objects.values_list("question", flat=True)) == ["text 0", "text 1"]
+
+
+@pytest.mark.django_db
+def test_a_reply_with_no_usable_provider_fails_and_the_operator_is_told(claimed_sms_chat, alice, settings, monkeypatch):
+    monkeypatch.setattr(send_sms, "delay", lambda pk: None)
+    services.send_message(chat=claimed_sms_chat, body="We close at 10.", sender="operator", operator=alice)
+    settings.DESK_SMS_PROVIDER = "carrier-pigeon"  # get_provider() raises ImproperlyConfigured
+    outgoing = OutgoingSms.objects.get()
+    assert send_sms.apply(args=[outgoing.pk]).get() == "failed"
+    outgoing.refresh_from_db()
+    assert (outgoing.status, outgoing.attempts) == ("failed", 1)
+    assert outgoing.last_error.startswith("SMS is not configured: DESK_SMS_PROVIDER must be one of")
+    note = Message.objects.filter(chat=claimed_sms_chat, sender="system").last()
+    assert note.body.startswith("This reply could not be sent as a text (SMS is not configured")
+
+
+def _waiting_for_a_lock() -> bool:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0] > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_text_that_races_end_chat_starts_a_new_chat_and_is_not_lost(twilio, alice):
+    import time
+
+    from django.db import connection, transaction
+    from django.test import Client
+
+    text(Client(), sid="SM1", body="Do you have a scanner?")
+    chat = services.claim_chat(chat_id=Chat.objects.get().pk, operator=alice)
+    locked, go, answers = threading.Event(), threading.Event(), []
+
+    def end_chat():
+        # End Chat holds the chat's row while the text arrives.
+        with transaction.atomic():
+            Chat.objects.select_for_update().get(pk=chat.pk)
+            locked.set()
+            go.wait(10)
+            services.end_chat(chat=chat, ended_by="operator", operator=alice)
+        connection.close()
+
+    def deliver():
+        answers.append(text(Client(), sid="SM2", body="Also: colour printing?").status_code)
+        connection.close()
+
+    ender = threading.Thread(target=end_chat)
+    ender.start()
+    assert locked.wait(10)
+    texter = threading.Thread(target=deliver)
+    texter.start()
+    deadline = time.monotonic() + 10
+    while not _waiting_for_a_lock() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    go.set()
+    ender.join()
+    texter.join()
+    assert answers == [200]
+    assert Chat.objects.get(pk=chat.pk).status == "ended"
+    assert not Message.objects.filter(chat=chat, sender="patron").exists()
+    newer = Chat.objects.exclude(pk=chat.pk).get()
+    assert (newer.source, newer.status, newer.question) == ("sms", "waiting", "Also: colour printing?")
+    assert SmsConversation.objects.get(open=True).chat == newer

@@ -115,3 +115,19 @@ def test_it_sends_once_the_mail_server_is_back(transcript, smtp_down, settings):
         box.stop()
     transcript.refresh_from_db()
     assert (transcript.status, transcript.attempts, transcript.last_error) == ("sent", 2, "")
+
+
+def test_every_send_of_a_transcript_carries_the_same_message_id(transcript, mailbox):
+    from chat.transcripts import transcript_message_id
+
+    assert send_transcript.apply(args=[transcript.id]).get() == "sent"
+    # A worker killed after the server's 250 but before recording "sent" sends it again when
+    # the task is redelivered: the row still says pending.
+    TranscriptEmail.objects.filter(pk=transcript.pk).update(status=TranscriptEmail.Status.PENDING)
+    assert send_transcript.apply(args=[transcript.id]).get() == "sent"
+    first, second = mailbox.wait_for(2, timeout=5)
+    expected = f"<transcript-{transcript.pk}.{transcript.chat_id.hex}@library.example.edu>"
+    assert transcript_message_id(transcript) == expected
+    assert first["Message-ID"].strip() == second["Message-ID"].strip() == expected
+    other = services.request_transcript(chat=transcript.chat, email="pat@example.org", requested_by="patron")
+    assert transcript_message_id(other) != expected

@@ -333,23 +333,6 @@ def test_it_rate_limits_transcripts_so_the_desk_is_no_mail_relay(client, active_
     assert TranscriptEmail.objects.count() == 2
 
 
-@pytest.fixture
-def broker_down():
-    """Celery pointed at a port where no broker listens, as while Redis restarts."""
-    from deskservice.celery import app
-
-    def point_at(url):
-        app.conf.broker_url = url
-        # The app keeps its connection pools: drop them so that the next task connects anew.
-        app._pool = None
-        app.amqp._producer_pool = None
-
-    working = app.conf.broker_url
-    point_at("redis://127.0.0.1:1/0")
-    yield
-    point_at(working)
-
-
 @pytest.mark.django_db(transaction=True)
 def test_it_says_so_when_the_transcript_cannot_be_queued(client, active_chat, broker_down):
     response = post(client, f"chats/{active_chat.pk}/transcript", token=active_chat.token)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('deskservice', '0005_widget_settings'),
+        ('deskservice', '0008_operator_alert_preferences'),
     ]
 
     operations = [

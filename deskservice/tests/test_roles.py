@@ -62,6 +62,9 @@ PAGES = [
     ("/admin/deskservice/auditentry/", {"barb", "sue"}),
     ("/admin/deskservice/auditentry/erase-patron/", {"sue"}),
     ("/admin/deskservice/user/", {"sue"}),
+    ("/admin/chat/transcriptemail/", {"sue"}),
+    ("/admin/tickets/outgoingemail/", {"sue"}),
+    ("/admin/chat/outgoingsms/", {"sue"}),
     ("/desk/api/active-chats", {"barb", "sue"}),
 ]
 

@@ -87,6 +87,15 @@ def test_the_widget_endpoint_is_rate_limited(entries, client, settings):
     client.get(reverse("widget_api:faq"), {"q": "print"}, REMOTE_ADDR="203.0.113.9")
     third = client.get(reverse("widget_api:faq"), {"q": "print"}, REMOTE_ADDR="203.0.113.9")
     assert third.status_code == 429 and "too many" in third.json()["error"]
+    assert 1 <= int(third["Retry-After"]) <= 60
+    # The patron reads the refusal in their language, like every other widget refusal.
+    spanish = client.post(
+        reverse("widget_api:faq_view", kwargs={"entry_id": entries[0].pk}),
+        REMOTE_ADDR="203.0.113.9",
+        headers={"Accept-Language": "es-ES,es;q=0.9", "Origin": "http://127.0.0.1:8000"},
+    )
+    assert spanish.status_code == 429 and "Retry-After" in spanish
+    assert spanish.json()["error"].startswith("Está enviando demasiadas solicitudes")
 
 
 def test_the_public_page_escapes_the_answer_and_links_addresses(db, sam, client):
@@ -187,3 +196,14 @@ def test_make_faq_from_a_ticket_reply_starts_on_the_ticket_page(client, alice, d
         {"question": form["question"].value(), "answer": "Yes: second floor.", "published": "on"},
     )
     assert FaqEntry.objects.get().source_ticket == ticket
+
+
+def test_make_faq_refuses_a_chat_of_another_department(client, alice, carmen, departments):
+    chat, reply = make_chat(departments["research"], alice)
+    client.force_login(carmen)  # an operator of IDEAS
+    url = f"{reverse('faq:make')}?chat={chat.pk}&message={reply.pk}"
+    response = client.get(url)
+    assert response.status_code == 404
+    assert "laptop charger" not in response.content.decode() and "front desk" not in response.content.decode()
+    posted = client.post(url, {"question": "Q?", "answer": "A.", "department": departments["ideas"].pk})
+    assert posted.status_code == 404 and not FaqEntry.objects.exists()

@@ -128,3 +128,44 @@ def test_it_retries_a_reply_until_the_mail_server_is_back_and_sends_it_once(tran
     finally:
         worker.stop()
         mailbox.stop()
+
+
+def test_a_reply_written_while_the_broker_is_down_is_saved_and_the_sweep_sends_it_once(
+    transactional_db, client, queues, alice, broker_down
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from deskservice import outbox
+
+    ticket = services.create_ticket(question="Microfilm?", email="pat@example.org", source="phone")
+    client.force_login(alice)
+    response = client.post(f"/tickets/{ticket.number}/reply", {"body": "Second floor.", "version": 1}, follow=True)
+    # No 500: the reply is saved, and the operator learns that the email goes out later.
+    assert response.status_code == 200
+    assert services.MAIL_WAITING in response.content.decode()
+    reply = TicketMessage.objects.get(ticket=ticket, kind="reply")
+    assert reply.body == "Second floor."
+    assert Ticket.objects.get(pk=ticket.pk).status == "pending"
+    outgoing = OutgoingEmail.objects.get(ticket_message=reply)
+    assert outgoing.status == "pending" and outgoing.last_error.startswith(outbox.NOT_QUEUED)
+    assert "Sending…" in response.content.decode()
+
+    # The broker is back; the sweep's next run finds the email overdue and queues it.
+    broker_down()
+    OutgoingEmail.objects.filter(pk=outgoing.pk).update(next_attempt_at=timezone.now() - timedelta(minutes=20))
+    mailbox = Mailbox().start()
+    env = child_environment(EMAIL_HOST="127.0.0.1", EMAIL_PORT=mailbox.port, CELERY_TASK_ALWAYS_EAGER="false")
+    worker = Worker(env, name="worker-tickets-broker-down")
+    try:
+        assert outbox.sweep()["ticket_emails"] == {"requeued": 1, "failed": 0}
+        messages = mailbox.wait_for(1)
+        assert len(messages) == 1 and messages[0]["Message-ID"].strip() == reply.message_id
+        assert wait_until(lambda: OutgoingEmail.objects.get(pk=outgoing.pk).status == "sent")
+        assert outbox.sweep(now=timezone.now() + timedelta(hours=1))["ticket_emails"] == {"requeued": 0, "failed": 0}
+        assert len(mailbox.messages) == 1
+        assert OutgoingEmail.objects.get(pk=outgoing.pk).last_error == ""
+    finally:
+        worker.stop()
+        mailbox.stop()
