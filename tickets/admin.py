@@ -4,6 +4,7 @@ from django.utils.html import format_html
 
 from deskservice.admin_actions import choose_operator_then, run_each
 from deskservice.admin_export import export_csv_action, has_export_permission
+from deskservice.outbox_admin import SendAgainAdmin
 from tickets import services
 from tickets.models import (
     ExternalTeam,
@@ -127,11 +128,14 @@ class TicketAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutgoingEmail)
-class OutgoingEmailAdmin(admin.ModelAdmin):
+class OutgoingEmailAdmin(SendAgainAdmin):
     list_display = ["ticket", "kind", "to_email", "status", "attempts", "created_at", "sent_at"]
     list_filter = ["status", "kind"]
     list_select_related = ["ticket"]
     readonly_fields = [f.name for f in OutgoingEmail._meta.fields]
+
+    def send_again(self, row, supervisor):
+        services.send_email_again(outgoing=row, supervisor=supervisor)
 
 
 @admin.register(InboundEmail)

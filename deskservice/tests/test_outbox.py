@@ -199,15 +199,22 @@ def test_send_again_is_for_supervisors_only(client, barb, alice, answered_chat, 
 
 
 def test_a_supervisor_sends_a_failed_ticket_email_again(
-    sue, alice, queues_for_tickets, broker, django_capture_on_commit_callbacks
+    client, sue, alice, queues_for_tickets, broker, django_capture_on_commit_callbacks
 ):
     ticket = ticket_services.create_ticket(question="Hours?", email="pat@example.org", source="widget")
     outgoing = OutgoingEmail.objects.get(ticket=ticket)
     OutgoingEmail.objects.filter(pk=outgoing.pk).update(status="failed", attempts=40, last_error="550 no")
+    broker.delete("celery")
     with pytest.raises(ticket_services.NotAllowed):
         ticket_services.send_email_again(outgoing=outgoing, supervisor=alice)
+    client.force_login(sue)
     with django_capture_on_commit_callbacks(execute=True):
-        ticket_services.send_email_again(outgoing=outgoing, supervisor=sue)
+        page = client.post(
+            "/admin/tickets/outgoingemail/",
+            {"action": "send_again_action", "_selected_action": [outgoing.pk]},
+            follow=True,
+        )
+    assert "Done for 1 of 1" in page.content.decode()
     outgoing.refresh_from_db()
     assert (outgoing.status, outgoing.attempts, outgoing.last_error) == ("pending", 0, "")
     assert queued(broker) == [("tickets.tasks.send_ticket_email", f"({outgoing.pk},)")]
