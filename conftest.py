@@ -32,7 +32,7 @@ def pytest_configure(config):
 def _fast_passwords(request, settings):
     # PBKDF2 costs ~0.4 s per persona; tests are not about hashing strength. Tests with real
     # server processes keep the real hasher, since those servers check the passwords.
-    if "live_stack" not in request.fixturenames:
+    if "live_stack" not in request.fixturenames and not request.node.get_closest_marker("browser"):
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 

@@ -2,10 +2,13 @@
 
 A patron who closes the tab while waiting says nothing to the desk, so without this the chat
 would wait in the queue for ever: never counted as missed ("left while waiting"), never purged
-by the retention run, and always in the operators' queue. The desk keeps no record of the
-patron's socket, so "gone" means a quiet chat: waiting, started more than
-DESK_ABANDONED_WAIT_MINUTES ago, with no message (the patron's, or any other) and no event
-(a transfer into the queue, a transcript request...) since then.
+by the retention run, and always in the operators' queue. While a chat waits, the widget's
+socket sends a heartbeat every DESK_PATRON_HEARTBEAT_SECONDS (docs/protocol.md), which
+`note_patron_present` records; "gone" means a quiet chat: waiting, with no heartbeat (or, from
+a widget that never connected, no start) for DESK_ABANDONED_WAIT_MINUTES, and no message (the
+patron's, or any other) and no event (a transfer into the queue, a transcript request...) since.
+A heartbeat per patron, not a record per socket: two tabs, a reload or a crashed server
+process all keep or lose it correctly.
 """
 
 import logging
@@ -13,7 +16,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from chat.models import Chat, ChatEvent, Message
@@ -53,11 +56,22 @@ def end_abandoned_chat(*, chat_id, quiet_since) -> bool:
     return True
 
 
+def note_patron_present(*, chat_id, now=None) -> bool:
+    """The patron's widget is still open on a waiting chat; False once the chat no longer waits.
+
+    One conditional UPDATE: a chat claimed or ended meanwhile is left as it is.
+    """
+    return bool(
+        Chat.objects.filter(pk=chat_id, status=Chat.Status.WAITING).update(patron_seen_at=now or timezone.now())
+    )
+
+
 def quiet_waiting_chats(quiet_since):
     messages = Message.objects.filter(chat=OuterRef("pk"), created_at__gte=quiet_since)
     events = ChatEvent.objects.filter(chat=OuterRef("pk"), created_at__gte=quiet_since)
+    not_heard_from = Q(patron_seen_at__lt=quiet_since) | Q(patron_seen_at__isnull=True, created_at__lt=quiet_since)
     return (
-        Chat.objects.filter(status=Chat.Status.WAITING, source=Chat.Source.WEB, created_at__lt=quiet_since)
+        Chat.objects.filter(not_heard_from, status=Chat.Status.WAITING, source=Chat.Source.WEB)
         .exclude(Exists(messages))
         .exclude(Exists(events))
         .order_by("created_at")

@@ -9,6 +9,7 @@ fails because PostgreSQL is out of reach for a moment (the error says to retry).
 import asyncio
 import json
 import logging
+import time
 import uuid
 
 from channels.consumer import get_handler_name
@@ -16,7 +17,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from chat import services
+from chat import abandoned, services
 from chat.models import Chat, Message
 from chat.selectors import chats_i_am_in, open_chats_of
 from chat.transfers import expire_stale_transfers
@@ -122,6 +123,7 @@ class PatronConsumer(DeskJsonConsumer):
     """
 
     chat = None
+    heard_at = 0.0  # time.monotonic() of the last heartbeat recorded
 
     async def connect(self):
         await self.accept()
@@ -149,6 +151,8 @@ class PatronConsumer(DeskJsonConsumer):
             return
         if kind == "message":
             await database_sync_to_async(self._send_message)(content.get("body"))
+        elif kind == "heartbeat":
+            await self.on_heartbeat()
         elif kind == "typing":
             await database_sync_to_async(services.publish_typing)(
                 chat=self.chat, sender=Message.Sender.PATRON, skip_channel=self.channel_name
@@ -157,6 +161,18 @@ class PatronConsumer(DeskJsonConsumer):
             await self.send_error("Already authenticated.")
         else:
             await self.send_error(f"Unknown frame type “{kind[:40]}”.")
+
+    async def on_heartbeat(self):
+        """The widget is still open: keeps a waiting chat from being ended as abandoned.
+
+        Recorded at most twice a heartbeat period, so a client that floods heartbeats costs no
+        more database writes than one that keeps time.
+        """
+        now = time.monotonic()
+        if self.chat.status != Chat.Status.WAITING or now - self.heard_at < settings.DESK_PATRON_HEARTBEAT_SECONDS / 2:
+            return
+        self.heard_at = now
+        await database_sync_to_async(abandoned.note_patron_present)(chat_id=self.chat.pk)
 
     def _send_message(self, body):
         # The same per-minute budget as POST messages, counted per chat: without it an open
@@ -198,7 +214,15 @@ class PatronConsumer(DeskJsonConsumer):
 
     def _snapshot(self, after: int) -> list[dict]:
         self.chat.refresh_from_db()
-        frames = [{"type": "authenticated", "chat": str(self.chat.pk)}, realtime.status_event(self.chat)]
+        if self.chat.status == Chat.Status.WAITING:
+            abandoned.note_patron_present(chat_id=self.chat.pk)
+        self.heard_at = time.monotonic()
+        authenticated = {
+            "type": "authenticated",
+            "chat": str(self.chat.pk),
+            "heartbeat_seconds": settings.DESK_PATRON_HEARTBEAT_SECONDS,
+        }
+        frames = [authenticated, realtime.status_event(self.chat)]
         for message in self.chat.messages.select_related("operator", "attachment").filter(id__gt=after).order_by("id"):
             message.chat = self.chat
             frames.append(realtime.message_event(message))

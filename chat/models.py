@@ -62,6 +62,9 @@ class Chat(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="chats"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # While waiting, the widget's socket says it is still there every DESK_PATRON_HEARTBEAT_SECONDS:
+    # a chat whose patron closed the tab is ended as left while waiting (chat/abandoned.py).
+    patron_seen_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     ended_by = models.CharField(max_length=10, choices=EndedBy.choices, blank=True)

@@ -214,6 +214,8 @@ DESK_MAX_QUESTION_LENGTH = env.int("DESK_MAX_QUESTION_LENGTH", default=4000)
 # An operator counts as online while a dashboard of theirs has sent a heartbeat this recently.
 DESK_PRESENCE_TIMEOUT_SECONDS = env.int("DESK_PRESENCE_TIMEOUT_SECONDS", default=60)
 DESK_HEARTBEAT_SECONDS = env.int("DESK_HEARTBEAT_SECONDS", default=20)
+# A waiting patron's widget tells its socket's server it is still there this often (chat/abandoned.py).
+DESK_PATRON_HEARTBEAT_SECONDS = env.int("DESK_PATRON_HEARTBEAT_SECONDS", default=60)
 # A patron socket that has not authenticated within this many seconds is closed.
 DESK_WS_AUTH_TIMEOUT_SECONDS = env.float("DESK_WS_AUTH_TIMEOUT_SECONDS", default=5)
 # How often each process checks that its channel layer still delivers (deskservice/layer_watch.py).
@@ -247,9 +249,9 @@ DESK_RETENTION_DAYS = env.int("DESK_RETENTION_DAYS", default=180)
 if DESK_RETENTION_DAYS < 1:
     raise ImproperlyConfigured("DESK_RETENTION_DAYS must be 1 or more: 0 would erase chats as they end.")
 DESK_RETENTION_BATCH_SIZE = env.int("DESK_RETENTION_BATCH_SIZE", default=500)
-# A waiting web chat with no message and no event for this long is ended as left by the patron
-# (they closed the tab); 0 turns that off (chat/abandoned.py).
-DESK_ABANDONED_WAIT_MINUTES = env.int("DESK_ABANDONED_WAIT_MINUTES", default=30)
+# A waiting web chat whose widget has not been heard from for this long (no heartbeat, message or
+# event) is ended as left by the patron: they closed the tab. 0 turns that off (chat/abandoned.py).
+DESK_ABANDONED_WAIT_MINUTES = env.int("DESK_ABANDONED_WAIT_MINUTES", default=15)
 # Websocket consumers' database work: threads per ASGI process, each keeping its connection
 # (deskservice/consumer_db.py). Every process holds up to this many PostgreSQL connections.
 DESK_CONSUMER_DB_THREADS = env.int("DESK_CONSUMER_DB_THREADS", default=8)

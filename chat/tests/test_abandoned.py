@@ -13,7 +13,7 @@ from django.utils import timezone
 from analytics.chat_figures import chat_service
 from analytics.reports import ReportFilter
 from chat import services
-from chat.abandoned import end_abandoned_chat, end_abandoned_chats
+from chat.abandoned import end_abandoned_chat, end_abandoned_chats, note_patron_present
 from chat.models import Chat, ChatEvent, Message
 from chat.tests.test_services import Listener
 from conftest import bring_online
@@ -49,6 +49,21 @@ def test_it_ends_a_chat_left_quiet_in_the_queue_as_left_by_the_patron(waiting_ch
     assert (figures["missed"], figures["left_while_waiting"]) == (1, 1)
     # Nothing left to do on the next run.
     assert end_abandoned_chats() == 0
+
+
+@pytest.mark.django_db
+def test_a_widget_still_open_keeps_a_long_wait_in_the_queue(waiting_chat):
+    # The patron has waited 40 minutes in silence, but their widget's heartbeats keep coming.
+    chat = quiet_for(waiting_chat, 40)
+    assert note_patron_present(chat_id=chat.pk, now=timezone.now() - timedelta(minutes=1))
+    assert end_abandoned_chats() == 0
+    assert Chat.objects.get(pk=chat.pk).status == "waiting"
+    # Then the tab is closed: nothing is heard for longer than DESK_ABANDONED_WAIT_MINUTES.
+    Chat.objects.filter(pk=chat.pk).update(patron_seen_at=timezone.now() - timedelta(minutes=16))
+    assert end_abandoned_chats() == 1
+    assert Chat.objects.get(pk=chat.pk).ended_by == "patron"
+    # A chat that no longer waits is not marked present.
+    assert not note_patron_present(chat_id=chat.pk)
 
 
 @pytest.mark.django_db

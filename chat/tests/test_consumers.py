@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.conf import settings as django_settings
 from django.test import Client
 
 from chat import services
@@ -44,7 +45,11 @@ async def patron_socket(chat, *, after=None):
     assert connected
     await communicator.send_json_to({"type": "auth", "token": chat.token, "after": after})
     frames = [await communicator.receive_json_from(TIMEOUT)]
-    assert frames[0] == {"type": "authenticated", "chat": str(chat.pk)}
+    assert frames[0] == {
+        "type": "authenticated",
+        "chat": str(chat.pk),
+        "heartbeat_seconds": django_settings.DESK_PATRON_HEARTBEAT_SECONDS,
+    }
     while not await communicator.receive_nothing(timeout=0.2):
         frames.append(await communicator.receive_json_from(TIMEOUT))
     return communicator, frames[1:]
@@ -527,6 +532,36 @@ async def test_a_patron_socket_from_an_allowed_library_site_works(waiting_chat, 
     assert connected
     await communicator.send_json_to({"type": "auth", "token": waiting_chat.token})
     assert (await communicator.receive_json_from(TIMEOUT))["type"] == "authenticated"
+    await disconnect(communicator)
+
+
+async def test_a_waiting_patrons_socket_and_heartbeats_say_the_patron_is_still_there(waiting_chat, settings):
+    def seen_at():
+        return Chat.objects.values_list("patron_seen_at", flat=True).get(pk=waiting_chat.pk)
+
+    await database_sync_to_async(Chat.objects.filter(pk=waiting_chat.pk).update)(patron_seen_at=None)
+    communicator, _ = await patron_socket(waiting_chat)
+    on_connect = await database_sync_to_async(seen_at)()
+    assert on_connect is not None
+    # Heard from within half a period: not written again, however often a client sends them.
+    await communicator.send_json_to({"type": "heartbeat"})
+    assert await communicator.receive_nothing(timeout=0.3)
+    assert await database_sync_to_async(seen_at)() == on_connect
+    settings.DESK_PATRON_HEARTBEAT_SECONDS = 0.2
+    await communicator.send_json_to({"type": "heartbeat"})
+    assert await communicator.receive_nothing(timeout=0.3)
+    assert await database_sync_to_async(seen_at)() > on_connect
+    await disconnect(communicator)
+
+
+async def test_a_heartbeat_after_the_claim_changes_nothing(active_chat, settings):
+    settings.DESK_PATRON_HEARTBEAT_SECONDS = 0.2
+    communicator, _ = await patron_socket(active_chat)
+    assert await communicator.receive_nothing(timeout=0.2)
+    await communicator.send_json_to({"type": "heartbeat"})
+    assert await communicator.receive_nothing(timeout=0.3)
+    seen_at = Chat.objects.values_list("patron_seen_at", flat=True)
+    assert await database_sync_to_async(seen_at.get)(pk=active_chat.pk) is None
     await disconnect(communicator)
 
 

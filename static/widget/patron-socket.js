@@ -53,12 +53,20 @@ export class PatronSocket {
       this.attempt = 0;
       this.ready = true;
       this.down = false;
+      this.beat(frame.heartbeat_seconds);
       this.hooks.onUp();
     }
     this.hooks.onFrame(frame);
   }
 
+  /** While the tab is open the desk hears from it, so a waiting chat is not ended as abandoned. */
+  beat(seconds) {
+    clearInterval(this.beatTimer);
+    if (seconds > 0) this.beatTimer = setInterval(() => this.send({ type: "heartbeat" }), seconds * 1000);
+  }
+
   closed(code) {
+    clearInterval(this.beatTimer);
     this.socket = null;
     this.ready = false;
     if (this.stopped) return;
@@ -92,6 +100,7 @@ export class PatronSocket {
   }
 
   stop() {
+    clearInterval(this.beatTimer);
     this.stopped = true;
     this.ready = false;
     clearTimeout(this.retryTimer);
