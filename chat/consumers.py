@@ -359,12 +359,27 @@ class DashboardConsumer(DeskJsonConsumer):
         await handler(content)
 
     async def on_heartbeat(self, content):
-        await database_sync_to_async(presence.heartbeat)(user=self.user, channel_name=self.channel_name)
+        departments = await database_sync_to_async(self._beat)()
+        if departments is None:
+            # Their role was taken away (or the account closed) since the socket opened.
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        await self.send_json(realtime.presence_event(departments))
+
+    def _beat(self):
+        """One database call per heartbeat: the role checked again, presence, stale transfers."""
+        from deskservice.models import User
+
+        # A fresh user: the one from the handshake caches its permissions for the socket's life.
+        if not is_operator(User.objects.filter(pk=self.user.pk).first()):
+            presence.disconnect_dashboard(channel_name=self.channel_name)  # offline now, not at the close
+            return None
+        presence.heartbeat(user=self.user, channel_name=self.channel_name)
         # Heartbeats also expire unanswered transfers: no scheduler needed, and any process may do it.
-        await database_sync_to_async(expire_stale_transfers)()
+        expire_stale_transfers()
         # The reply carries presence, so an operator whose server died drops off everyone's
         # Departments list within one heartbeat after the presence timeout.
-        await self.send_json(realtime.presence_event(await database_sync_to_async(department_presence)()))
+        return department_presence()
 
     async def forward(self, event: dict):
         if event["type"] in ("chat.transferred", "chat.left"):
@@ -383,11 +398,16 @@ class DashboardConsumer(DeskJsonConsumer):
             await self.send_error("Status must be “online” or “away”.", action="availability")
 
     async def on_message(self, content):
-        chat = await self._own_chat(content)
-        if chat:
-            await database_sync_to_async(services.send_message)(
-                chat=chat, body=content.get("body"), sender=Message.Sender.OPERATOR, operator=self.user
-            )
+        # One trip to the database thread for the look-up and the message (docs/performance.md).
+        if not await database_sync_to_async(self._send_in_chat)(content.get("chat"), content.get("body")):
+            await self.send_error("That chat is not one of yours.", **_error_context(content))
+
+    def _send_in_chat(self, chat_id, body) -> bool:
+        chat = self._load_own_chat(chat_id)
+        if chat is None:
+            return False
+        services.send_message(chat=chat, body=body, sender=Message.Sender.OPERATOR, operator=self.user)
+        return True
 
     async def on_typing(self, content):
         chat = await self._own_chat(content)

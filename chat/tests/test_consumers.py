@@ -578,6 +578,14 @@ async def test_a_heartbeat_brings_back_a_dashboard_whose_connection_was_cleared(
     await disconnect(desk)
 
 
+async def test_an_operator_whose_role_is_taken_away_is_closed_out_at_the_next_heartbeat(alice, departments):
+    desk, _ = await dashboard_socket(alice)
+    await database_sync_to_async(lambda: alice.groups.clear())()
+    await desk.send_json_to({"type": "heartbeat"})
+    assert (await desk.receive_output(TIMEOUT)) == {"type": "websocket.close", "code": 4403}
+    assert await database_sync_to_async(lambda: alice.connections.count())() == 0
+
+
 async def test_closing_the_dashboard_takes_the_operator_offline(alice, departments):
     desk, _ = await dashboard_socket(alice)
     assert await database_sync_to_async(lambda: alice.connections.count())() == 1
