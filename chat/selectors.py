@@ -51,7 +51,11 @@ def open_chats_of(user):
     """A dashboard's chats: those it owns until Close Chat, and those it stays in until Leave chat
     (a participant cannot close a chat, so its end does not take it off their dashboard)."""
     owned = Q(operator=user, closed_at__isnull=True) & ~Q(status=Chat.Status.WAITING)
-    return Chat.objects.select_related("department", "operator").filter(owned | participating(user))
+    # The chats stayed in are read first, as ids: OR-ed with an EXISTS, PostgreSQL could use no
+    # index and read every chat ever held (400 ms with 300,000 chats, bench/pages_bench.py).
+    staying = list(ChatParticipant.objects.filter(operator=user, left_at=None).values_list("chat_id", flat=True))
+    mine = owned | Q(pk__in=staying) if staying else owned
+    return Chat.objects.select_related("department", "operator").filter(mine)
 
 
 def is_participant(user, chat) -> bool:

@@ -139,7 +139,16 @@ class Ticket(models.Model):
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["-updated_at"], name="ticket_updated"),
             models.Index(fields=["patron_email"], name="ticket_patron_email"),
+            # Lists and the dashboard's counts are about open work: a third of the tickets, and a
+            # smaller share as years of closed ones pile up (bench/pages_bench.py, docs/performance.md).
+            models.Index(
+                fields=["-updated_at", "-id"], condition=~Q(status="closed"), name="ticket_open_by_update"
+            ),
+            models.Index(
+                fields=["assignee", "queue", "external_team"], condition=~Q(status="closed"), name="ticket_open_counts"
+            ),
         ]
+        # Word search also has trigram indexes on PostgreSQL (migration 0006_ticket_search_indexes).
         permissions = [("reassign_ticket", "Can reassign any ticket to another operator or queue")]
         constraints = [
             # One ticket per chat: Create Ticket pressed twice must not open two.
