@@ -1,5 +1,7 @@
 // Draws the charts of the reports page from the figures the server put in #report-charts.
 // Chart.js (vendored, see vendor/README.md) is loaded before this module as window.Chart.
+import { gettext, interpolate } from "../desk/i18n.js";
+
 const Chart = window.Chart;
 const charts = JSON.parse(document.getElementById("report-charts")?.textContent || "[]");
 
@@ -24,14 +26,16 @@ function colours(spec) {
 }
 
 function labels(spec) {
-  if (spec.scale) return spec.labels.map((level) => (level ? `Level ${level}` : "Not recorded"));
+  if (spec.scale) {
+    return spec.labels.map((level) => (level ? interpolate(gettext("Level %(level)s"), { level }) : gettext("Not recorded")));
+  }
   if (spec.ratings) return spec.labels.map((stars) => "★".repeat(stars));
   return spec.labels;
 }
 
 function config(spec) {
   const dataset = {
-    label: spec.ratings ? "Chats" : "Interactions",
+    label: spec.ratings ? gettext("Chats") : gettext("Interactions"),
     data: spec.values,
     backgroundColor: colours(spec),
     borderColor: spec.type === "line" ? ACCENT : undefined,

@@ -4,6 +4,7 @@
 // operator to any desk computer. A native modal <dialog>: focus stays inside, Escape closes.
 
 import { postJson } from "./desk-api.js";
+import { gettext } from "./i18n.js";
 
 const FIELDS = ["sound", "popups", "new_chats", "transfer_requests", "internal_messages"];
 // Every alert is on until the operator says otherwise (the server's default too).
@@ -78,6 +79,6 @@ export class AlertSettings {
     }
     this.apply(answer.data);
     this.dialog.close();
-    this.options.saved.textContent = "Alert settings saved.";
+    this.options.saved.textContent = gettext("Alert settings saved.");
   }
 }

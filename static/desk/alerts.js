@@ -3,6 +3,8 @@
 // which (alert-settings.js). Browsers keep audio locked until the page is clicked or typed in,
 // and a notification permission prompt must come from a button, never on load.
 
+import { gettext } from "./i18n.js";
+
 export class Chime {
   constructor(hint) {
     this.hint = hint;
@@ -91,8 +93,8 @@ export class DesktopNotifications {
     const permission = this.supported ? Notification.permission : "unsupported";
     this.button.hidden = permission !== "default";
     const text = {
-      granted: "Desktop notifications are on.",
-      denied: "Desktop notifications are blocked in this browser's site settings.",
+      granted: gettext("Desktop notifications are on."),
+      denied: gettext("Desktop notifications are blocked in this browser's site settings."),
       unsupported: "",
     }[permission];
     this.stateText.textContent = text || "";

@@ -3,6 +3,7 @@
 // saved (200) or with errors (400), is the fragment to show next.
 
 import { fragment } from "./desk-api.js";
+import { gettext, interpolate } from "./i18n.js";
 
 export class AnalyticsPanel {
   /**
@@ -67,10 +68,13 @@ export class AnalyticsPanel {
     const note = document.createElement("p");
     note.className = "analytics-failure";
     note.setAttribute("role", "alert");
+    const failed = form
+      ? gettext("The Reference Analytics form could not be saved (error %(status)s).")
+      : gettext("The Reference Analytics form could not be loaded (error %(status)s).");
     note.textContent =
       status === 0
-        ? "The Reference Analytics form could not be reached. Check the connection and try again."
-        : `The Reference Analytics form could not be ${form ? "saved" : "loaded"} (error ${status}).`;
+        ? gettext("The Reference Analytics form could not be reached. Check the connection and try again.")
+        : interpolate(failed, { status });
     this.slot.querySelector(".analytics-failure")?.remove();
     if (form) form.append(note);
     else this.slot.replaceChildren(note);

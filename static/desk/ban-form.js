@@ -2,6 +2,7 @@
 // patron's device through POST /desk/api/chats/{id}/ban, and the chat ends on the server.
 
 import { postJson } from "./desk-api.js";
+import { gettext } from "./i18n.js";
 
 export function wireBanForm(article, { url, suffix, onError }) {
   const button = article.querySelector('[data-action="ban"]');
@@ -36,6 +37,6 @@ export function wireBanForm(article, { url, suffix, onError }) {
     }
     form.hidden = true;
     button.disabled = true;
-    button.textContent = "Banned";
+    button.textContent = gettext("Banned");
   });
 }

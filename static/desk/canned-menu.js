@@ -1,6 +1,8 @@
 // The Canned Messages menu button: a WAI-ARIA menu that opens on click, Enter, Space or the
 // arrow keys, moves with the arrow keys, Home and End, and closes on Escape, Tab or a choice.
 
+import { gettext } from "./i18n.js";
+
 let menuCount = 0;
 
 export class CannedMenu {
@@ -67,7 +69,7 @@ export class CannedMenu {
   render() {
     this.menu.replaceChildren();
     if (!this.items.length) {
-      this.renderMessage("No canned messages for this department yet.");
+      this.renderMessage(gettext("No canned messages for this department yet."));
       return;
     }
     this.items.forEach((item, index) => {

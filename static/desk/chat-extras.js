@@ -2,6 +2,7 @@
 // chat-pane.js, which calls in at three points: build, update and renderMessage.
 
 import { postJson } from "./desk-api.js";
+import { gettext, interpolate, ngettext } from "./i18n.js";
 import { isOverOneText, smsCountText } from "./sms-count.js";
 
 function element(tag, className, text) {
@@ -13,7 +14,7 @@ function element(tag, className, text) {
 
 /** The "Source SMS" tag of a chat in the lists and the chat header. */
 export function sourceTag(chat) {
-  return chat.source === "sms" ? element("span", "source-tag", "Source SMS") : null;
+  return chat.source === "sms" ? element("span", "source-tag", gettext("Source SMS")) : null;
 }
 
 /** Wires the SMS counter and Request Screenshare into a freshly built chat view. */
@@ -47,7 +48,7 @@ export function buildExtras(view, chat, { showError, showNotice }) {
       showError(answer.error);
       return;
     }
-    showNotice("Screen sharing offered: the patron is asked Yes or No. The link goes out only after Yes.");
+    showNotice(gettext("Screen sharing offered: the patron is asked Yes or No. The link goes out only after Yes."));
   });
 
   return {
@@ -67,7 +68,7 @@ export function buildExtras(view, chat, { showError, showNotice }) {
 }
 
 function humanSize(bytes) {
-  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024) return interpolate(ngettext("%(count)s byte", "%(count)s bytes", bytes), { count: bytes });
   if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
@@ -83,30 +84,30 @@ export function attachmentCard(attachment) {
   const warning = element(
     "p",
     "attachment-warning",
-    "Make sure the patron is really asking a question before you open a file they sent.",
+    gettext("Make sure the patron is really asking a question before you open a file they sent."),
   );
   const actions = element("div", "attachment-actions");
-  const download = element("a", "button small", `Download ${attachment.name}`);
+  const download = element("a", "button small", interpolate(gettext("Download %(name)s"), { name: attachment.name }));
   download.href = `/desk/api/attachments/${encodeURIComponent(attachment.id)}/download`;
   download.setAttribute("download", attachment.name);
   actions.append(download);
   card.append(name, meta, warning, actions);
   if (String(attachment.type).startsWith("image/")) {
-    const preview = element("button", "button small", "Show preview");
+    const preview = element("button", "button small", gettext("Show preview"));
     preview.type = "button";
-    preview.setAttribute("aria-label", `Show preview of ${attachment.name}`);
+    preview.setAttribute("aria-label", interpolate(gettext("Show preview of %(name)s"), { name: attachment.name }));
     preview.addEventListener("click", async () => {
       preview.disabled = true;
       // The server only ever sends the file as a download; the picture is shown from memory.
       const response = await fetch(download.href, { credentials: "same-origin" });
       if (!response.ok) {
         preview.disabled = false;
-        preview.textContent = "Preview failed; try again";
+        preview.textContent = gettext("Preview failed; try again");
         return;
       }
       const blob = new Blob([await response.arrayBuffer()], { type: attachment.type });
       const image = element("img", "attachment-preview");
-      image.alt = `Preview of ${attachment.name}`;
+      image.alt = interpolate(gettext("Preview of %(name)s"), { name: attachment.name });
       image.src = URL.createObjectURL(blob);
       preview.replaceWith(image);
     });

@@ -1,6 +1,7 @@
 // The left column's lists: chats waiting in my departments, my own chats, and the departments.
 
 import { waitingFor } from "./clock.js";
+import { gettext, interpolate, ngettext } from "./i18n.js";
 import { syncList } from "./keyed-list.js";
 import { firstLine } from "./message-text.js";
 import { sourceTag } from "./chat-extras.js";
@@ -12,8 +13,8 @@ function element(tag, className, text) {
   return node;
 }
 
-const patronName = (chat) => chat.patron_name || "Patron";
-const STATUS_LABELS = { waiting: "Waiting", active: "Active", ended: "Ended" };
+const patronName = (chat) => chat.patron_name || gettext("Patron");
+const statusLabels = () => ({ waiting: gettext("Waiting"), active: gettext("Active"), ended: gettext("Ended") });
 
 export function renderWaiting(list, empty, chats, onClaim) {
   syncList(list, chats, {
@@ -29,7 +30,7 @@ export function renderWaiting(list, empty, chats, onClaim) {
       wait.dataset.since = chat.created_at;
       top.append(wait);
       main.append(top, element("p", "item-name", patronName(chat)), element("p", "item-question", firstLine(chat.question)));
-      const claim = element("button", "button primary small", "Claim Chat");
+      const claim = element("button", "button primary small", gettext("Claim Chat"));
       claim.type = "button";
       claim.addEventListener("click", () => onClaim(chat.id, claim));
       row.append(main, claim);
@@ -68,17 +69,21 @@ export function renderMyChats(list, empty, chats, { openId, unread, onOpen, owns
       const button = row.querySelector("button");
       row.querySelector(".item-name").textContent = patronName(chat);
       const tag = row.querySelector(".status-tag");
-      tag.textContent = STATUS_LABELS[chat.status] || chat.status;
+      tag.textContent = statusLabels()[chat.status] || chat.status;
       tag.dataset.status = chat.status;
       // A chat I stayed in after transferring it says whose it is now.
       row.querySelector(".item-dept").textContent = owns(chat)
         ? chat.department.name
-        : `${chat.department.name} · ${chat.operator || "another operator"}'s chat`;
+        : interpolate(gettext("%(department)s · %(operator)s's chat"), {
+            department: chat.department.name,
+            operator: chat.operator || gettext("another operator"),
+          });
       row.querySelector(".item-question").textContent = firstLine(chat.question);
       const count = unread.get(chat.id) || 0;
       row.querySelector(".unread").hidden = count === 0;
       row.querySelector(".unread-count").textContent = count ? String(count) : "";
-      row.querySelector(".unread-label").textContent = count ? ` new message${count === 1 ? "" : "s"}` : "";
+      // The count is its own (visible) element; the label that follows it is read out with it.
+      row.querySelector(".unread-label").textContent = count ? ` ${ngettext("new message", "new messages", count)}` : "";
       if (chat.id === openId) button.setAttribute("aria-current", "true");
       else button.removeAttribute("aria-current");
     },
@@ -116,7 +121,7 @@ export function renderDepartments(list, departments, onOpen) {
         name.replaceWith(shown);
       }
       shown.textContent = department.name;
-      row.querySelector(".department-state").textContent = department.online ? "Online" : "Offline";
+      row.querySelector(".department-state").textContent = department.online ? gettext("Online") : gettext("Offline");
       row.querySelector(".department-operators").textContent = operatorsText(department);
     },
   });
@@ -124,8 +129,12 @@ export function renderDepartments(list, departments, onOpen) {
 
 function operatorsText(department) {
   const online = department.operators_online || 0;
-  if (!online) return "no operators online";
-  const people = `${online} operator${online === 1 ? "" : "s"} online`;
+  if (!online) return gettext("no operators online");
+  const people = interpolate(ngettext("%(count)s operator online", "%(count)s operators online", online), { count: online });
   const away = online - (department.operators_available || 0);
-  return away ? `${people}, ${away} away` : people;
+  if (!away) return people;
+  return interpolate(ngettext("%(operators)s, %(count)s away", "%(operators)s, %(count)s away", away), {
+    operators: people,
+    count: away,
+  });
 }

@@ -9,13 +9,14 @@ import { attachmentCard, buildExtras } from "./chat-extras.js";
 import { FaqLookup } from "./faq-lookup.js";
 import { timeOfDay } from "./clock.js";
 import { chatEndpoints, getJson, postJson } from "./desk-api.js";
+import { gettext, interpolate } from "./i18n.js";
 import { appendLinkedText } from "./message-text.js";
 import { wireBanForm } from "./ban-form.js";
 import { wirePatronInfo } from "./patron-info.js";
 
 const TYPING_SEND_INTERVAL_MS = 3000;
 const TYPING_SHOW_MS = 6000;
-const STATUS_LABELS = { waiting: "Waiting", active: "Active", ended: "Ended" };
+const statusLabels = () => ({ waiting: gettext("Waiting"), active: gettext("Active"), ended: gettext("Ended") });
 
 export class ChatPane {
   /**
@@ -66,7 +67,7 @@ export class ChatPane {
     this.view = null;
     this.emptyState.hidden = false;
     this.emptyState.querySelector("[data-pane-empty-text]").textContent =
-      text || "Claim a waiting chat, or choose one of your chats, to start.";
+      text || gettext("Claim a waiting chat, or choose one of your chats, to start.");
     if (hadFocus) {
       this.emptyState.tabIndex = -1;
       this.emptyState.focus();
@@ -179,9 +180,9 @@ export class ChatPane {
     this.chat = chat;
     const view = this.view;
     const ended = chat.status === "ended";
-    view.title.textContent = chat.patron_name || "Patron";
+    view.title.textContent = chat.patron_name || gettext("Patron");
     view.department.textContent = chat.department.name;
-    view.status.textContent = STATUS_LABELS[chat.status] || chat.status;
+    view.status.textContent = statusLabels()[chat.status] || chat.status;
     view.status.dataset.status = chat.status;
     view.email.textContent = chat.patron_email || "";
     view.email.hidden = !chat.patron_email;
@@ -207,7 +208,7 @@ export class ChatPane {
     view.transferButton.hidden = ended || !mine;
     view.closeButton.hidden = !ended || !mine;
     view.closeButton.disabled = !chat.has_interaction;
-    view.closeButton.title = chat.has_interaction ? "" : "Save the Reference Analytics first";
+    view.closeButton.title = chat.has_interaction ? "" : gettext("Save the Reference Analytics first");
     view.transcriptButton.hidden = !mine;
     view.banButton.hidden = !mine;
     view.leaveButton.hidden = mine;
@@ -226,10 +227,15 @@ export class ChatPane {
     const others = (chat.participants || []).map((participant) => participant.name);
     const line = this.view.participants;
     if (mine) {
-      line.textContent = others.length ? `Also in this chat: ${others.join(", ")}.` : "";
+      line.textContent = others.length
+        ? interpolate(gettext("Also in this chat: %(names)s."), { names: others.join(", ") })
+        : "";
     } else {
-      const owner = chat.operator || "another operator";
-      line.textContent = `This chat is ${owner}'s now. You stay in it, and can write to the patron, until you choose Leave chat.`;
+      const owner = chat.operator || gettext("another operator");
+      line.textContent = interpolate(
+        gettext("This chat is %(operator)s's now. You stay in it, and can write to the patron, until you choose Leave chat."),
+        { operator: owner },
+      );
     }
     line.hidden = !line.textContent;
   }
@@ -269,7 +275,9 @@ export class ChatPane {
 
   showTyping(chatId, name) {
     if (!this.view || chatId !== this.chatId || this.chat.status === "ended") return;
-    this.view.typing.textContent = `${name || "The patron"} is typing…`;
+    this.view.typing.textContent = name
+      ? interpolate(gettext("%(name)s is typing…"), { name })
+      : gettext("The patron is typing…");
     clearTimeout(this.view.typingTimer);
     this.view.typingTimer = setTimeout(() => this.hideTyping(), TYPING_SHOW_MS);
   }
@@ -297,7 +305,9 @@ export class ChatPane {
     if (!body || view.input.disabled) return;
     const sent = this.options.sendFrame({ type: "message", chat: this.chatId, body });
     if (!sent) {
-      this.showError("Not connected, so the message was not sent. It is still in the box; send it again once reconnected.");
+      this.showError(
+        gettext("Not connected, so the message was not sent. It is still in the box; send it again once reconnected."),
+      );
       return;
     }
     view.error.textContent = "";
@@ -343,7 +353,7 @@ export class ChatPane {
     }
     view.error.textContent = "";
     this.toggleTranscriptForm(false);
-    this.showNotice(`Transcript queued for ${answer.data.email}.`);
+    this.showNotice(interpolate(gettext("Transcript queued for %(email)s."), { email: answer.data.email }));
   }
 
   async endChat() {
@@ -379,7 +389,7 @@ export class ChatPane {
     if (!justSaved || !this.view || chatId !== this.chatId) return;
     // An earlier "save the analytics first" sentence is no longer true.
     this.view.error.textContent = "";
-    this.showNotice("Reference Analytics saved. Close Chat when you are done.");
+    this.showNotice(gettext("Reference Analytics saved. Close Chat when you are done."));
     this.view.closeButton.focus();
   }
 
@@ -450,7 +460,7 @@ function renderMessage(message) {
   head.className = "message-head";
   const sender = document.createElement("span");
   sender.className = "sender";
-  sender.textContent = message.name || (message.sender === "patron" ? "Patron" : "Operator");
+  sender.textContent = message.name || (message.sender === "patron" ? gettext("Patron") : gettext("Operator"));
   head.append(sender, time);
   if (message.sender === "operator") head.append(makeFaqLink(message));
   item.append(head, body);
@@ -465,6 +475,6 @@ function makeFaqLink(message) {
   link.href = `/faq/new/?chat=${encodeURIComponent(message.chat)}&message=${encodeURIComponent(message.id)}`;
   link.target = "_blank";
   link.rel = "noopener";
-  link.textContent = "Make FAQ";
+  link.textContent = gettext("Make FAQ");
   return link;
 }

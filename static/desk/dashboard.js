@@ -11,6 +11,7 @@ import { chatEndpoints, deskEndpoints, postJson } from "./desk-api.js";
 import { DeskState } from "./desk-state.js";
 import { DutyBoard } from "./duty.js";
 import { InternalChat } from "./internal-chat.js";
+import { gettext, interpolate } from "./i18n.js";
 import { firstLine } from "./message-text.js";
 import { OperatorDirectory } from "./operators.js";
 import { ReconnectingSocket } from "./socket.js";
@@ -45,7 +46,8 @@ const ui = {
   requests: $("[data-request-list]"),
 };
 const baseTitle = document.title;
-const LEFT_TEXT = "You left the chat; it goes on with the patron and its operator.";
+const leftText = () => gettext("You left the chat; it goes on with the patron and its operator.");
+const closedText = () => gettext("Chat closed. Claim a waiting chat, or choose one of your chats.");
 
 const state = new DeskState();
 const announcer = new Announcer($("[data-announcer]"));
@@ -67,10 +69,10 @@ const pane = new ChatPane($("[data-chat-pane]"), {
       renderMine();
     }
   },
-  onClosed: (chatId) => forgetChat(chatId, "Chat closed. Claim a waiting chat, or choose one of your chats."),
+  onClosed: (chatId) => forgetChat(chatId, closedText()),
   onTransfer: (chat, button) => transferDialog.open(chat, button),
   owns: (chat) => state.owns(chat),
-  onLeft: (chatId) => forgetChat(chatId, LEFT_TEXT),
+  onLeft: (chatId) => forgetChat(chatId, leftText()),
 });
 let snapshots = 0;
 
@@ -93,10 +95,10 @@ const transferRequests = new TransferRequests(
   {
     endpoints,
     onArrived: (transfer) => {
-      const text = `${transfer.from || "Another operator"} wants to transfer a chat to you`;
-      raiseAlert("transfer_requests", text, `${transfer.chat.patron_name || "Patron"}: ${firstLine(transfer.chat.question)}`, () =>
-        ui.requests.querySelector("button")?.focus(),
-      );
+      const text = interpolate(gettext("%(operator)s wants to transfer a chat to you"), {
+        operator: transfer.from || gettext("Another operator"),
+      });
+      raiseAlert("transfer_requests", text, questionLine(transfer.chat), () => ui.requests.querySelector("button")?.focus());
     },
     onAccepted: (chatId) => {
       if (state.chats.has(chatId)) openChat(chatId);
@@ -110,7 +112,13 @@ const internalChat = new InternalChat(root, {
   me: () => state.me,
   announce: (text) => announcer.say(text),
   onIncoming: (message) =>
-    raiseAlert("internal_messages", `New internal message from ${message.author || "a colleague"}`, firstLine(message.body)),
+    raiseAlert(
+      "internal_messages",
+      message.author
+        ? interpolate(gettext("New internal message from %(author)s"), { author: message.author })
+        : gettext("New internal message from a colleague"),
+      firstLine(message.body),
+    ),
   onPanelToggled: (open) => root.classList.toggle("has-internal", open),
 });
 const duty = new DutyBoard(root, {
@@ -129,8 +137,9 @@ const socket = new ReconnectingSocket(
   {
     onOpen: () => {},
     onFrame: handleFrame,
-    onDown: () => showBanner("Reconnecting…", "warning"),
-    onForbidden: () => showBanner("You are not signed in as an operator. Sign in again to use the dashboard.", "error", true),
+    onDown: () => showBanner(gettext("Reconnecting…"), "warning"),
+    onForbidden: () =>
+      showBanner(gettext("You are not signed in as an operator. Sign in again to use the dashboard."), "error", true),
   },
   stillOperator,
   config.heartbeatSeconds,
@@ -169,7 +178,7 @@ function showBanner(text, tone, withSignIn = false) {
   if (withSignIn) {
     const link = document.createElement("a");
     link.href = config.loginUrl;
-    link.textContent = "Sign in";
+    link.textContent = gettext("Sign in");
     ui.banner.append(" ", link);
   }
 }
@@ -209,7 +218,7 @@ const handlers = {
     state.replaceChats(frame.chats);
     renderQueue();
     showDepartments(frame.departments);
-    if (pane.chatId && !state.chats.has(pane.chatId)) pane.clear("That chat was closed while the dashboard was away.");
+    if (pane.chatId && !state.chats.has(pane.chatId)) pane.clear(gettext("That chat was closed while the dashboard was away."));
     else if (pane.chatId) pane.update(state.chats.get(pane.chatId));
     else if (snapshots === 1 && state.chats.size) openChat(state.myChats()[0].id);
     renderMine();
@@ -253,14 +262,19 @@ const handlers = {
   },
 
   "chat.closed"(frame) {
-    forgetChat(frame.chat, "Chat closed. Claim a waiting chat, or choose one of your chats.");
+    forgetChat(frame.chat, closedText());
   },
 
   "chat.transferred"(frame) {
     const chat = state.chats.get(frame.chat);
     if (!chat) return;
-    announcer.say(`The chat with ${chat.patron_name || "the patron"} was transferred to ${frame.to}.`);
-    forgetChat(frame.chat, `That chat was transferred to ${frame.to}.`);
+    announcer.say(
+      interpolate(gettext("The chat with %(patron)s was transferred to %(target)s."), {
+        patron: chat.patron_name || gettext("the patron"),
+        target: frame.to,
+      }),
+    );
+    forgetChat(frame.chat, interpolate(gettext("That chat was transferred to %(target)s."), { target: frame.to }));
     allChats.soon();
   },
 
@@ -269,7 +283,10 @@ const handlers = {
     const chat = state.upsertChat(frame.chat);
     transferDialog.chatGone(chat.id);
     announcer.say(
-      `The chat with ${chat.patron_name || "the patron"} is now ${chat.operator || "another operator"}'s. You are still in it until you choose Leave chat.`,
+      interpolate(
+        gettext("The chat with %(patron)s is now %(operator)s's. You are still in it until you choose Leave chat."),
+        { patron: chat.patron_name || gettext("the patron"), operator: chat.operator || gettext("another operator") },
+      ),
     );
     pane.update(chat);
     renderMine();
@@ -289,7 +306,7 @@ const handlers = {
   },
 
   "chat.left"(frame) {
-    forgetChat(frame.chat, LEFT_TEXT);
+    forgetChat(frame.chat, leftText());
   },
 
   "transfer.requested"(frame) {
@@ -328,7 +345,7 @@ const handlers = {
     pane.update(chat);
     renderMine();
     if (!wasEnded && frame.status === "ended" && frame.ended_by === "patron") {
-      announcer.say(`${chat.patron_name || "The patron"} ended the chat.`);
+      announcer.say(interpolate(gettext("%(patron)s ended the chat."), { patron: chat.patron_name || gettext("The patron") }));
     }
   },
 
@@ -364,8 +381,8 @@ function handleFrame(frame) {
 // --- Alerts --------------------------------------------------------------------------------
 
 function alertNewChat(chat) {
-  const department = chat.department.name;
-  raiseAlert("new_chats", `New chat waiting in ${department}`, `${chat.patron_name || "Patron"}: ${firstLine(chat.question)}`, () => {
+  const title = interpolate(gettext("New chat waiting in %(department)s"), { department: chat.department.name });
+  raiseAlert("new_chats", title, questionLine(chat), () => {
     const claimButton = ui.waitingList.querySelector(`[data-key="${CSS.escape(chat.id)}"] button`);
     if (claimButton) claimButton.focus();
   });
@@ -381,6 +398,11 @@ function raiseAlert(kind, title, body, onClick) {
   if (!alertSettings.allows(kind)) return;
   if (alertSettings.sound) chime.play();
   if (alertSettings.popups) notifications.notify(title, body, onClick, NOTIFICATION_TAGS[kind]);
+}
+
+/** A notification's body: who asks, and the first line of what. */
+function questionLine(chat) {
+  return `${chat.patron_name || gettext("Patron")}: ${firstLine(chat.question)}`;
 }
 
 // --- Operator actions ----------------------------------------------------------------------
@@ -420,7 +442,7 @@ ui.availability.addEventListener("change", (event) => {
   const value = event.target.value;
   if (!socket.send({ type: "availability", availability: value })) {
     setAvailability(value === "online" ? "away" : "online");
-    announcer.say("Not connected: your status was not changed.");
+    announcer.say(gettext("Not connected: your status was not changed."));
   }
 });
 

@@ -1,6 +1,8 @@
 // HTTP calls of the dashboard (/desk/api/... and the analytics fragment), with the CSRF token.
 // Every answer comes back as {ok, status, data, error} so callers show the server's sentence.
 
+import { gettext, interpolate } from "./i18n.js";
+
 function csrfToken() {
   const input = document.querySelector('input[name="csrfmiddlewaretoken"]');
   return input ? input.value : "";
@@ -13,7 +15,12 @@ async function request(url, options = {}) {
   try {
     response = await fetch(url, { credentials: "same-origin", ...options, headers });
   } catch {
-    return { ok: false, status: 0, data: null, error: "The desk could not be reached. Check the connection and try again." };
+    return {
+      ok: false,
+      status: 0,
+      data: null,
+      error: gettext("The desk could not be reached. Check the connection and try again."),
+    };
   }
   let data = null;
   try {
@@ -21,7 +28,9 @@ async function request(url, options = {}) {
   } catch {
     data = null;
   }
-  const error = response.ok ? null : (data && data.error) || `The desk answered with an error (${response.status}).`;
+  const error = response.ok
+    ? null
+    : (data && data.error) || interpolate(gettext("The desk answered with an error (%(status)s)."), { status: response.status });
   return { ok: response.ok, status: response.status, data, error };
 }
 

@@ -3,6 +3,7 @@
 // (or to the department's queue when they are not online).
 
 import { chatEndpoints, getJson, postJson } from "./desk-api.js";
+import { gettext, interpolate } from "./i18n.js";
 import { syncList } from "./keyed-list.js";
 
 const REFRESH_MS = 60000;
@@ -56,7 +57,10 @@ export class DutyBoard {
     const answer = await getJson(this.options.dutyUrl);
     if (!answer.ok) return;
     const { on_duty: onDuty, next, handover } = answer.data;
-    renderShifts(this.now, this.nowEmpty, onDuty, (s) => [s.operator, `${s.department}, until ${s.until}`]);
+    renderShifts(this.now, this.nowEmpty, onDuty, (s) => [
+      s.operator,
+      interpolate(gettext("%(department)s, until %(time)s"), { department: s.department, time: s.until }),
+    ]);
     renderShifts(this.next, this.nextEmpty, next, (s) => [s.operator, `${s.department}, ${s.starts}`]);
     this.showHandover(handover);
   }
@@ -68,11 +72,15 @@ export class DutyBoard {
       this.banner.hidden = true;
       return;
     }
-    const sentence = `Your shift ended at ${handover.ended_at}. You still have open chats.`;
+    const sentence = interpolate(gettext("Your shift ended at %(time)s. You still have open chats."), {
+      time: handover.ended_at,
+    });
     this.text.textContent = sentence;
     const next = handover.next_operator;
     this.button.textContent =
-      next && next.online ? `Transfer to ${next.name}` : `Transfer to ${handover.department.name} queue`;
+      next && next.online
+        ? interpolate(gettext("Transfer to %(operator)s"), { operator: next.name })
+        : interpolate(gettext("Transfer to %(department)s queue"), { department: handover.department.name });
     this.banner.hidden = false;
     if (!wasShown) this.options.announce(sentence);
   }
@@ -92,7 +100,7 @@ export class DutyBoard {
       next && next.online
         ? { kind: "operator", id: next.id, name: next.name }
         : { kind: "department", id: handover.department.slug, name: handover.department.name };
-    const note = `My shift ended at ${handover.ended_at}.`;
+    const note = interpolate(gettext("My shift ended at %(time)s."), { time: handover.ended_at });
     this.button.disabled = true;
     this.error.textContent = "";
     const failures = [];
@@ -100,7 +108,7 @@ export class DutyBoard {
       const url = chatEndpoints(this.options.chatApi, chat.id).transfer;
       const answer = await postJson(url, { [target.kind]: target.id, note });
       if (answer.ok) this.options.onSent(chat, target, answer.data);
-      else failures.push(`${chat.patron_name || "Patron"}: ${answer.error}`);
+      else failures.push(`${chat.patron_name || gettext("Patron")}: ${answer.error}`);
     }
     this.button.disabled = false;
     this.error.textContent = failures.join(" ");

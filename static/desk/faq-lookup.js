@@ -3,6 +3,7 @@
 // text nodes only; nothing from the server becomes markup.
 
 import { getJson } from "./desk-api.js";
+import { gettext, interpolate, ngettext } from "./i18n.js";
 
 const DEBOUNCE_MS = 300;
 let count = 0;
@@ -20,7 +21,7 @@ export class FaqLookup {
     this.button = document.createElement("button");
     this.button.type = "button";
     this.button.className = "button";
-    this.button.textContent = "FAQ";
+    this.button.textContent = gettext("FAQ");
     this.button.setAttribute("aria-expanded", "false");
     this.panel = document.createElement("div");
     this.panel.className = "faq-lookup-panel";
@@ -29,7 +30,7 @@ export class FaqLookup {
     this.button.setAttribute("aria-controls", this.panel.id);
     const label = document.createElement("label");
     label.htmlFor = `faq-lookup-q-${count}`;
-    label.textContent = "Search FAQ answers";
+    label.textContent = gettext("Search FAQ answers");
     this.search = document.createElement("input");
     this.search.type = "search";
     this.search.id = label.htmlFor;
@@ -73,13 +74,17 @@ export class FaqLookup {
       return;
     }
     const results = answer.data.results;
-    this.status.textContent = results.length ? `${results.length} answer${results.length > 1 ? "s" : ""}` : "No answer found.";
+    this.status.textContent = results.length
+      ? interpolate(ngettext("%(count)s answer", "%(count)s answers", results.length), { count: results.length })
+      : gettext("No answer found.");
     for (const entry of results) {
       const item = document.createElement("li");
       const button = document.createElement("button");
       button.type = "button";
       button.className = "faq-lookup-insert";
-      button.textContent = entry.published ? entry.question : `${entry.question} (not published)`;
+      button.textContent = entry.published
+        ? entry.question
+        : interpolate(gettext("%(question)s (not published)"), { question: entry.question });
       button.title = entry.answer;
       button.addEventListener("click", () => this.insert(entry));
       item.append(button);

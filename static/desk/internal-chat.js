@@ -3,10 +3,15 @@
 
 import { timeOfDay } from "./clock.js";
 import { getJson, postJson } from "./desk-api.js";
+import { gettext, interpolate, ngettext } from "./i18n.js";
 import { syncList } from "./keyed-list.js";
 import { appendLinkedText } from "./message-text.js";
 
-const KIND_LABELS = { direct: "Internal chat", department: "Department room", all: "Everyone on the desk" };
+const kindLabels = () => ({
+  direct: gettext("Internal chat"),
+  department: gettext("Department room"),
+  all: gettext("Everyone on the desk"),
+});
 
 function element(tag, className, text) {
   const node = document.createElement(tag);
@@ -67,7 +72,7 @@ export class InternalChat {
       event.preventDefault();
       const id = Number(this.newSelect.value);
       if (!id) {
-        this.newError.textContent = "Choose an operator.";
+        this.newError.textContent = gettext("Choose an operator.");
         return;
       }
       this.openWith({ operator: id }).then((ok) => ok && this.toggleNewForm(false, false));
@@ -106,10 +111,12 @@ export class InternalChat {
       },
       update: (row, conversation) => {
         row.querySelector(".item-name").textContent = conversation.title;
-        row.querySelector(".item-dept").textContent = KIND_LABELS[conversation.kind] || "";
+        row.querySelector(".item-dept").textContent = kindLabels()[conversation.kind] || "";
         const badge = row.querySelector(".unread-badge");
         badge.hidden = !conversation.unread;
-        badge.textContent = conversation.unread ? `${conversation.unread} unread` : "";
+        badge.textContent = conversation.unread
+          ? interpolate(ngettext("%(count)s unread", "%(count)s unread", conversation.unread), { count: conversation.unread })
+          : "";
         const button = row.querySelector("button");
         if (conversation.id === this.openId) button.setAttribute("aria-current", "true");
         else button.removeAttribute("aria-current");
@@ -165,7 +172,9 @@ export class InternalChat {
 
   fill(conversation, focus) {
     this.title.textContent = conversation.title;
-    this.kind.textContent = `${KIND_LABELS[conversation.kind] || "Internal chat"} · staff only`;
+    this.kind.textContent = interpolate(gettext("%(kind)s · staff only"), {
+      kind: kindLabels()[conversation.kind] || gettext("Internal chat"),
+    });
     this.error.textContent = "";
     this.messages.replaceChildren();
     conversation.messages.forEach((message) => this.append(message));
@@ -203,7 +212,7 @@ export class InternalChat {
     const head = element("div", "message-head");
     const time = element("time", "", timeOfDay(message.created_at));
     time.dateTime = message.created_at;
-    head.append(element("span", "sender", mine ? "You" : message.author || "Operator"), time);
+    head.append(element("span", "sender", mine ? gettext("You") : message.author || gettext("Operator")), time);
     const body = element("p", "message-body");
     appendLinkedText(body, message.body || "");
     item.append(head, body);
@@ -268,7 +277,7 @@ export class InternalChat {
       if (returnFocus) this.newButton.focus();
       return;
     }
-    this.newSelect.replaceChildren(new Option("Loading who is online…", ""));
+    this.newSelect.replaceChildren(new Option(gettext("Loading who is online…"), ""));
     this.newSelect.focus();
     const { operators, error } = await this.options.directory.online();
     if (error) {
@@ -277,14 +286,15 @@ export class InternalChat {
       return;
     }
     if (!operators.length) {
-      this.newSelect.replaceChildren(new Option("No other operator is online", ""));
+      this.newSelect.replaceChildren(new Option(gettext("No other operator is online"), ""));
       return;
     }
     this.newSelect.replaceChildren(
-      new Option("Choose an operator…", ""),
+      new Option(gettext("Choose an operator…"), ""),
       ...operators.map((operator) => {
-        const away = operator.availability === "away" ? " (Away)" : "";
-        return new Option(`${operator.name}${away}`, String(operator.id));
+        const name =
+          operator.availability === "away" ? interpolate(gettext("%(name)s (Away)"), { name: operator.name }) : operator.name;
+        return new Option(name, String(operator.id));
       }),
     );
   }

@@ -3,6 +3,7 @@
 // targets; a page that names a plain operators URL (data-operators-url) is asked that instead.
 
 import { chatEndpoints, getJson } from "./desk-api.js";
+import { gettext } from "./i18n.js";
 
 export class OperatorDirectory {
   /**
@@ -17,7 +18,7 @@ export class OperatorDirectory {
   /** {operators: [{id, name, online, availability, unavailable_reason}]} or {error}. */
   async load() {
     const url = this.config.operatorsUrl || this.viaMyChat();
-    if (!url) return { error: "Open one of your patron chats first: the list of operators online comes with it." };
+    if (!url) return { error: gettext("Open one of your patron chats first: the list of operators online comes with it.") };
     const answer = await getJson(url);
     if (!answer.ok) return { error: answer.error };
     return { operators: answer.data.operators || [] };

@@ -3,6 +3,7 @@
 // browser) and their earlier chats and tickets by the same contact, each a link. GET/POST /desk/api/chats/{id}/patron.
 
 import { getJson, postJson } from "./desk-api.js";
+import { gettext } from "./i18n.js";
 
 export function wirePatronInfo(article, { url, suffix, onError }) {
   const $ = (selector) => article.querySelector(selector);
@@ -28,16 +29,16 @@ export function wirePatronInfo(article, { url, suffix, onError }) {
     const phone = $("[data-patron-phone]");
     phone.textContent = info.phone || "";
     phone.hidden = $("[data-patron-phone-term]").hidden = !info.phone;
-    $("[data-patron-page]").textContent = info.page_url || "Not known";
-    $("[data-patron-browser]").textContent = info.browser || "Not known";
+    $("[data-patron-page]").textContent = info.page_url || gettext("Not known");
+    $("[data-patron-browser]").textContent = info.browser || gettext("Not known");
     fill($("[data-patron-chats]"), info.chats, (chat) => [
       chat.url,
       `${new Date(chat.created_at).toLocaleDateString()} · ${chat.department}: ${chat.question}`,
-    ], "No earlier chats with this contact.");
+    ], gettext("No earlier chats with this contact."));
     fill($("[data-patron-tickets]"), info.tickets, (ticket) => [
       ticket.url,
       `#${ticket.number} · ${ticket.status}: ${ticket.subject}`,
-    ], "No tickets with this contact.");
+    ], gettext("No tickets with this contact."));
   }
 
   button.addEventListener("click", async () => {
@@ -63,7 +64,7 @@ export function wirePatronInfo(article, { url, suffix, onError }) {
       return;
     }
     show(answer.data);
-    saved.textContent = "Updated.";
+    saved.textContent = gettext("Updated.");
   });
 }
 

@@ -1,6 +1,8 @@
 // SMS segment rules (GSM 03.38), the same as chat/sms/segments.py: GSM-7 texts fit 160 characters in
 // one segment and 153 per segment beyond; anything else goes UCS-2, 70 and 67 UTF-16 units.
 
+import { gettext, interpolate, ngettext } from "./i18n.js";
+
 const GSM_BASIC = new Set(
   "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?" +
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà",
@@ -36,7 +38,18 @@ export function smsCountText(text) {
   const { encoding, units } = smsLength(text);
   const limit = singleTextLimit(encoding);
   const segments = segmentCount(text);
-  const kind = encoding === "gsm" ? "" : " (special characters: 70 per text)";
-  const over = units > limit ? ` · Over ${limit}: the patron gets ${segments} texts` : "";
-  return `${units} / ${limit}${kind} · ${segments} SMS segment${segments === 1 ? "" : "s"}${over}`;
+  const count = encoding === "gsm" ? "%(units)s / %(limit)s" : gettext("%(units)s / %(limit)s (special characters: 70 per text)");
+  const parts = [
+    interpolate(count, { units, limit }),
+    interpolate(ngettext("%(count)s SMS segment", "%(count)s SMS segments", segments), { count: segments }),
+  ];
+  if (units > limit) {
+    const over = ngettext(
+      "Over %(limit)s: the patron gets %(count)s text",
+      "Over %(limit)s: the patron gets %(count)s texts",
+      segments,
+    );
+    parts.push(interpolate(over, { limit, count: segments }));
+  }
+  return parts.join(" · ");
 }

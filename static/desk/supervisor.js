@@ -3,11 +3,12 @@
 
 import { chatEndpoints, getJson, postJson } from "./desk-api.js";
 import { waitingFor } from "./clock.js";
+import { gettext, interpolate } from "./i18n.js";
 import { syncList } from "./keyed-list.js";
 import { firstLine } from "./message-text.js";
 
 const REFRESH_MS = 15000;
-const STATUS_LABELS = { waiting: "Waiting", active: "Active" };
+const statusLabels = () => ({ waiting: gettext("Waiting"), active: gettext("Active") });
 
 function element(tag, className, text) {
   const node = document.createElement(tag);
@@ -64,12 +65,16 @@ export class AllChats {
       key: (chat) => chat.id,
       create: (chat) => this.row(chat),
       update: (row, chat) => {
-        row.querySelector(".item-name").textContent = chat.patron_name || "Patron";
+        row.querySelector(".item-name").textContent = chat.patron_name || gettext("Patron");
         const tag = row.querySelector(".status-tag");
-        tag.textContent = STATUS_LABELS[chat.status] || chat.status;
+        tag.textContent = statusLabels()[chat.status] || chat.status;
         tag.dataset.status = chat.status;
-        row.querySelector(".item-dept").textContent =
-          `${chat.department.name} · ${chat.operator ? `with ${chat.operator}` : `waiting ${waitingFor(chat.created_at)}`}`;
+        row.querySelector(".item-dept").textContent = chat.operator
+          ? interpolate(gettext("%(department)s · with %(operator)s"), { department: chat.department.name, operator: chat.operator })
+          : interpolate(gettext("%(department)s · waiting %(time)s"), {
+              department: chat.department.name,
+              time: waitingFor(chat.created_at),
+            });
         row.querySelector(".item-question").textContent = firstLine(chat.question);
       },
     });
@@ -81,20 +86,20 @@ export class AllChats {
     const row = element("li", "all-chat");
     const top = element("div", "item-top");
     top.append(element("span", "item-name"), element("span", "status-tag"));
-    const toggle = element("button", "button small", "Reassign");
+    const toggle = element("button", "button small", gettext("Reassign"));
     toggle.type = "button";
     toggle.setAttribute("aria-expanded", "false");
     const form = element("form", "reassign-form");
     form.hidden = true;
     form.noValidate = true;
     const selectId = `reassign-${chat.id}`;
-    const label = element("label", "", "Reassign to");
+    const label = element("label", "", gettext("Reassign to"));
     label.htmlFor = selectId;
     const select = element("select");
     select.id = selectId;
-    const submit = element("button", "button primary small", "Reassign chat");
+    const submit = element("button", "button primary small", gettext("Reassign chat"));
     submit.type = "submit";
-    const cancel = element("button", "button small", "Cancel");
+    const cancel = element("button", "button small", gettext("Cancel"));
     cancel.type = "button";
     const error = element("p", "form-error");
     error.setAttribute("role", "alert");
@@ -110,7 +115,7 @@ export class AllChats {
         toggle.focus();
         return;
       }
-      select.replaceChildren(new Option("Loading who is online…", ""));
+      select.replaceChildren(new Option(gettext("Loading who is online…"), ""));
       select.focus();
       const { operators, error: problem } = await this.options.directory.online();
       if (problem) {
@@ -119,7 +124,7 @@ export class AllChats {
         return;
       }
       select.replaceChildren(
-        new Option(operators.length ? "Choose an operator…" : "No operator is online", ""),
+        new Option(operators.length ? gettext("Choose an operator…") : gettext("No operator is online"), ""),
         ...operators.map((operator) => new Option(operator.name, String(operator.id))),
       );
     };
@@ -132,7 +137,7 @@ export class AllChats {
       event.preventDefault();
       const operator = Number(select.value);
       if (!operator) {
-        error.textContent = "Choose an operator.";
+        error.textContent = gettext("Choose an operator.");
         return;
       }
       submit.disabled = true;
@@ -144,7 +149,10 @@ export class AllChats {
       }
       form.hidden = true;
       toggle.setAttribute("aria-expanded", "false");
-      this.status.textContent = `The chat with ${chat.patron_name || "the patron"} is now ${answer.data.operator}'s.`;
+      this.status.textContent = interpolate(gettext("The chat with %(patron)s is now %(operator)s's."), {
+        patron: chat.patron_name || gettext("the patron"),
+        operator: answer.data.operator,
+      });
       toggle.focus();
       this.refresh();
     });

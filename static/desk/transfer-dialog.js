@@ -4,6 +4,7 @@
 // A native modal <dialog> keeps focus inside and closes on Escape.
 
 import { chatEndpoints, getJson, postJson } from "./desk-api.js";
+import { gettext, interpolate, ngettext } from "./i18n.js";
 
 function element(tag, className, text) {
   const node = document.createElement(tag);
@@ -52,7 +53,10 @@ export class TransferDialog {
   async open(chat, returnFocus) {
     this.chat = chat;
     this.returnFocus = returnFocus;
-    this.subject.textContent = `${chat.patron_name || "Patron"}: “${chat.question}”`;
+    this.subject.textContent = interpolate(gettext("%(patron)s: “%(question)s”"), {
+      patron: chat.patron_name || gettext("Patron"),
+      question: chat.question,
+    });
     this.note.value = "";
     this.stay.checked = true;
     this.stay.disabled = false;
@@ -60,7 +64,7 @@ export class TransferDialog {
     this.departments.replaceChildren();
     this.operators.replaceChildren();
     this.submit.disabled = true;
-    this.loading.textContent = "Loading who is online…";
+    this.loading.textContent = gettext("Loading who is online…");
     if (!this.dialog.open) this.dialog.showModal();
     const answer = await getJson(chatEndpoints(this.options.chatApi, chat.id).transferTargets);
     if (!this.dialog.open || this.chat !== chat) return;
@@ -96,8 +100,11 @@ export class TransferDialog {
       ...departments.map((department) => {
         const available = !department.unavailable_reason;
         let state = department.unavailable_reason;
-        if (available) state = `${department.operators_online} online`;
-        if (department.current) state += " · this chat's department";
+        if (available) {
+          const online = department.operators_online;
+          state = interpolate(ngettext("%(count)s online", "%(count)s online", online), { count: online });
+        }
+        if (department.current) state = interpolate(gettext("%(state)s · this chat's department"), { state });
         return this.option(
           { kind: "department", id: department.slug, name: department.name },
           department.name,
@@ -107,13 +114,14 @@ export class TransferDialog {
       }),
     );
     if (!operators.length) {
-      this.operators.replaceChildren(element("li", "empty", "No other operators."));
+      this.operators.replaceChildren(element("li", "empty", gettext("No other operators.")));
       return;
     }
     this.operators.replaceChildren(
       ...operators.map((operator) => {
         const available = !operator.unavailable_reason;
-        const state = available ? (operator.availability === "away" ? "Away" : "Online") : operator.unavailable_reason;
+        const presence = operator.availability === "away" ? gettext("Away") : gettext("Online");
+        const state = available ? presence : operator.unavailable_reason;
         return this.option({ kind: "operator", id: operator.id, name: operator.name }, operator.name, state, available);
       }),
     );
@@ -138,7 +146,7 @@ export class TransferDialog {
   async send() {
     const chosen = this.form.querySelector('input[name="transfer-target"]:checked');
     if (!chosen) {
-      this.error.textContent = "Choose a department or an operator to transfer the chat to.";
+      this.error.textContent = gettext("Choose a department or an operator to transfer the chat to.");
       const first = this.form.querySelector('input[name="transfer-target"]:not(:disabled)');
       if (first) first.focus();
       return;

@@ -2,6 +2,7 @@
 // with the patron's question, the sender's internal note, and Accept / Decline.
 
 import { postJson } from "./desk-api.js";
+import { gettext, interpolate } from "./i18n.js";
 import { firstLine } from "./message-text.js";
 
 function element(tag, className, text) {
@@ -12,8 +13,8 @@ function element(tag, className, text) {
 }
 
 const GONE = {
-  expired: (from) => `The transfer request from ${from} expired before it was answered.`,
-  cancelled: (from) => `${from}'s transfer request was cancelled: the chat ended or moved on.`,
+  expired: () => gettext("The transfer request from %(operator)s expired before it was answered."),
+  cancelled: () => gettext("%(operator)s's transfer request was cancelled: the chat ended or moved on."),
 };
 
 export class TransferRequests {
@@ -44,7 +45,7 @@ export class TransferRequests {
   answered(transfer) {
     const sentence = GONE[transfer.status];
     if (!this.remove(transfer.id)) return;
-    if (sentence) this.ui.status.textContent = sentence(transfer.from || "Another operator");
+    if (sentence) this.ui.status.textContent = interpolate(sentence(), { operator: transfer.from || gettext("Another operator") });
   }
 
   remove(transferId) {
@@ -68,26 +69,31 @@ export class TransferRequests {
   }
 
   card(transfer) {
-    const from = transfer.from || "Another operator";
+    const from = transfer.from || gettext("Another operator");
     const chat = transfer.chat;
     const card = element("li", "request-card");
-    const title = element("p", "request-title", `${from} wants to transfer a chat to you`);
+    const asking = interpolate(gettext("%(operator)s wants to transfer a chat to you"), { operator: from });
+    const title = element("p", "request-title", asking);
     title.id = `transfer-request-${transfer.id}`;
-    const meta = element("p", "request-meta", `${chat.patron_name || "Patron"} · ${chat.department.name}`);
+    const meta = element("p", "request-meta", `${chat.patron_name || gettext("Patron")} · ${chat.department.name}`);
     const question = element("blockquote", "request-question", firstLine(chat.question));
     question.title = chat.question;
     card.append(title, meta, question);
-    if (transfer.stay) card.append(element("p", "request-meta", `${from} will stay in the chat with you and the patron.`));
+    if (transfer.stay) {
+      const staying = interpolate(gettext("%(operator)s will stay in the chat with you and the patron."), { operator: from });
+      card.append(element("p", "request-meta", staying));
+    }
     if (transfer.note) {
       const note = element("p", "request-note");
-      note.append(element("span", "request-note-label", `Note from ${from}: `), document.createTextNode(transfer.note));
+      const label = interpolate(gettext("Note from %(operator)s:"), { operator: from });
+      note.append(element("span", "request-note-label", `${label} `), document.createTextNode(transfer.note));
       card.append(note);
     }
     const error = element("p", "form-error");
     error.setAttribute("role", "alert");
     const actions = element("div", "request-actions");
-    const accept = element("button", "button primary small", "Accept");
-    const decline = element("button", "button small", "Decline");
+    const accept = element("button", "button primary small", gettext("Accept"));
+    const decline = element("button", "button small", gettext("Decline"));
     for (const button of [accept, decline]) {
       button.type = "button";
       button.setAttribute("aria-describedby", title.id);
@@ -104,7 +110,7 @@ export class TransferRequests {
     error.textContent = "";
     const url = this.options.endpoints[action](transfer.id);
     const answer = await postJson(url, undefined);
-    const from = transfer.from || "the other operator";
+    const from = transfer.from || gettext("the other operator");
     if (!answer.ok) {
       if (answer.status === 409 || answer.status === 403 || answer.status === 404) {
         // The request is over (expired, cancelled, already answered): say why and drop it.
@@ -118,10 +124,14 @@ export class TransferRequests {
     }
     this.remove(transfer.id);
     if (action === "accept") {
-      this.ui.status.textContent = `You accepted the chat with ${transfer.chat.patron_name || "the patron"} from ${from}.`;
+      this.ui.status.textContent = interpolate(gettext("You accepted the chat with %(patron)s from %(operator)s."), {
+        patron: transfer.chat.patron_name || gettext("the patron"),
+        operator: from,
+      });
       this.options.onAccepted(transfer.chat.id);
     } else {
-      this.ui.status.textContent = `You declined the transfer from ${from}; the chat stays with them.`;
+      const declined = gettext("You declined the transfer from %(operator)s; the chat stays with them.");
+      this.ui.status.textContent = interpolate(declined, { operator: from });
     }
   }
 }

@@ -1,17 +1,19 @@
 // The sender's side of transfers: "Waiting for Bob to accept…" while the request is open, then
 // one sentence saying how it ended, read out as an alert, until dismissed.
 
+import { gettext, interpolate } from "./i18n.js";
+
 const OUTCOMES = {
-  accepted: (to, transfer) =>
+  accepted: (transfer) =>
     transfer.stay
-      ? `${to} accepted — the chat is now theirs. You are still in it until you choose Leave chat.`
-      : `${to} accepted — the chat is now theirs.`,
-  declined: (to) => `${to} declined the transfer; the chat stays with you.`,
-  expired: (to) => `${to} did not answer in time; the chat stays with you.`,
-  cancelled: (to) => `The transfer to ${to} was cancelled because the chat ended or moved on.`,
+      ? gettext("%(operator)s accepted — the chat is now theirs. You are still in it until you choose Leave chat.")
+      : gettext("%(operator)s accepted — the chat is now theirs."),
+  declined: () => gettext("%(operator)s declined the transfer; the chat stays with you."),
+  expired: () => gettext("%(operator)s did not answer in time; the chat stays with you."),
+  cancelled: () => gettext("The transfer to %(operator)s was cancelled because the chat ended or moved on."),
 };
 
-const targetName = (transfer) => transfer.to_operator || transfer.to_department || "the other operator";
+const targetName = (transfer) => transfer.to_operator || transfer.to_department || gettext("the other operator");
 
 export class SentTransfers {
   /**
@@ -33,7 +35,12 @@ export class SentTransfers {
     if (answer.status === "pending") {
       this.waiting(answer.transfer, target.name, chat.patron_name);
     } else {
-      this.outcome(`The chat with ${chat.patron_name || "the patron"} is now waiting in the ${target.name} queue.`);
+      this.outcome(
+        interpolate(gettext("The chat with %(patron)s is now waiting in the %(queue)s queue."), {
+          patron: chat.patron_name || gettext("the patron"),
+          queue: target.name,
+        }),
+      );
     }
   }
 
@@ -45,8 +52,8 @@ export class SentTransfers {
     spinner.className = "spinner";
     spinner.setAttribute("aria-hidden", "true");
     const text = document.createElement("span");
-    text.textContent = `Waiting for ${to} to accept…`;
-    if (patronName) text.title = `Chat with ${patronName}`;
+    text.textContent = interpolate(gettext("Waiting for %(operator)s to accept…"), { operator: to });
+    if (patronName) text.title = interpolate(gettext("Chat with %(patron)s"), { patron: patronName });
     row.append(spinner, text);
     this.pendingList.append(row);
     this.pending.set(transferId, row);
@@ -62,7 +69,10 @@ export class SentTransfers {
     if (row) row.remove();
     this.pending.delete(transfer.id);
     const sentence = OUTCOMES[transfer.status];
-    if (sentence) this.outcome(sentence(targetName(transfer), transfer), transfer.status === "accepted" ? "" : "warning");
+    if (sentence) {
+      const text = interpolate(sentence(transfer), { operator: targetName(transfer) });
+      this.outcome(text, transfer.status === "accepted" ? "" : "warning");
+    }
   }
 
   outcome(text, tone = "") {
@@ -74,7 +84,7 @@ export class SentTransfers {
     const dismiss = document.createElement("button");
     dismiss.type = "button";
     dismiss.className = "dismiss";
-    dismiss.setAttribute("aria-label", "Dismiss");
+    dismiss.setAttribute("aria-label", gettext("Dismiss"));
     dismiss.textContent = "×";
     dismiss.addEventListener("click", () => row.remove());
     row.append(words, dismiss);
