@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from analytics import services
 from analytics.models import FormSettings, Interaction, Location, PatronType, QuestionType, ReferralSource
@@ -21,10 +22,11 @@ class FormSettingsAdmin(admin.ModelAdmin):
 
     fieldsets = [
         (
-            "Required fields",
+            _("Required fields"),
             {
-                "description": "Location, mode and duration are always required. "
-                "Tick the other fields operators must fill in.",
+                "description": _(
+                    "Location, mode and duration are always required. Tick the other fields operators must fill in."
+                ),
                 "fields": list(FormSettings.CONFIGURABLE.values()),
             },
         )

@@ -6,11 +6,13 @@ name into them, and the export is meant to be shared with people outside the des
 """
 
 import csv
+import functools
 import io
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from analytics.models import Interaction
 from analytics.reports import WEEKDAYS
@@ -50,7 +52,13 @@ COLUMNS = [
     "referred_by",
 ]
 
-MODES = dict(Interaction.Mode.choices)
+
+@functools.cache
+def desk_language_modes() -> dict:
+    # A data file, shared beyond the desk and compared year on year: its words stay in the
+    # desk's language (settings.LANGUAGE_CODE), whoever downloads it and in whichever language.
+    with translation.override(settings.LANGUAGE_CODE):
+        return {value: str(label) for value, label in Interaction.Mode.choices}
 
 
 def fetch_chunk(qs, after: tuple | None) -> list[tuple]:
@@ -73,7 +81,7 @@ def _rows(chunk: list[tuple], tz) -> list[list]:
                 local.date().isoformat(),
                 f"{local.hour:02d}:{local.minute:02d}",
                 WEEKDAYS[local.weekday()],
-                MODES.get(mode, mode),
+                desk_language_modes().get(mode, mode),
                 safe_cell(location),
                 duration,
                 safe_cell(department or ""),

@@ -1,4 +1,6 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from analytics.models import FormSettings, Interaction, Location, PatronType, QuestionType, ReadScale, ReferralSource
 
@@ -16,6 +18,10 @@ INTERACTION_FIELDS = [
 ]
 
 
+# "Mode" alone is ambiguous in Spanish: it is the way the question reached the desk.
+MODE = pgettext_lazy("interaction mode", "Mode")
+
+
 def _active_choices(model, current_id=None):
     """Active choices, plus the one an existing interaction already holds even if retired since."""
     active = model.objects.filter(active=True)
@@ -27,29 +33,35 @@ def _active_choices(model, current_id=None):
 class InteractionFieldsForm(forms.ModelForm):
     """Location, mode and duration are always required; supervisors choose which other fields are."""
 
-    location = forms.ModelChoiceField(queryset=Location.objects.filter(active=True), empty_label="Choose a location")
-    mode = forms.ChoiceField(choices=Interaction.Mode.choices)
-    duration_minutes = forms.IntegerField(label="Duration (minutes)", min_value=1, max_value=24 * 60)
-    question_type = forms.ModelChoiceField(queryset=QuestionType.objects.none(), required=False, empty_label="—")
+    location = forms.ModelChoiceField(
+        label=_("Location"), queryset=Location.objects.filter(active=True), empty_label=_("Choose a location")
+    )
+    mode = forms.ChoiceField(label=MODE, choices=Interaction.Mode.choices)
+    duration_minutes = forms.IntegerField(label=_("Duration (minutes)"), min_value=1, max_value=24 * 60)
+    question_type = forms.ModelChoiceField(
+        label=_("Question type"), queryset=QuestionType.objects.none(), required=False, empty_label="—"
+    )
     read_scale = forms.TypedChoiceField(
-        label="READ scale",
+        label=_("READ scale"),
         choices=[("", "—"), *ReadScale.choices],
         coerce=int,
         empty_value=None,
         required=False,
-        help_text="Effort the answer took, from 1 (directional) to 6 (in-depth research).",
+        help_text=_("Effort the answer took, from 1 (directional) to 6 (in-depth research)."),
     )
-    patron_type = forms.ModelChoiceField(queryset=PatronType.objects.none(), required=False, empty_label="—")
+    patron_type = forms.ModelChoiceField(
+        label=_("Patron type"), queryset=PatronType.objects.none(), required=False, empty_label="—"
+    )
     # Label and help text from the model (referred_by is generated from it): the kind of source
     # and the name of who referred the patron must not read alike.
     referral_source = forms.ModelChoiceField(
-        label="Referral source",
+        label=_("Referral source"),
         help_text=Interaction._meta.get_field("referral_source").help_text,
         queryset=ReferralSource.objects.none(),
         required=False,
         empty_label="—",
     )
-    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     class Meta:
         model = Interaction
@@ -98,10 +110,10 @@ class TicketInteractionForm(InteractionFieldsForm):
 class RecordInteractionForm(InteractionFieldsForm):
     """Record interaction: a walk-in or phone question, typed in a few seconds with the keyboard alone."""
 
-    mode = forms.ChoiceField(choices=[(m.value, m.label) for m in Interaction.DESK_MODES])
-    department = forms.ModelChoiceField(queryset=None, required=False, empty_label="—")
+    mode = forms.ChoiceField(label=MODE, choices=[(m.value, m.label) for m in Interaction.DESK_MODES])
+    department = forms.ModelChoiceField(label=_("Department"), queryset=None, required=False, empty_label="—")
     # One line, so that Enter submits from every field.
-    notes = forms.CharField(required=False, max_length=1000)
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=1000)
 
     class Meta:
         model = Interaction
@@ -127,12 +139,18 @@ class RecordInteractionForm(InteractionFieldsForm):
 class ReportFilterForm(forms.Form):
     """The date range and filters of the reports page; every field may be left empty."""
 
-    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
-    department = forms.ModelChoiceField(queryset=None, required=False, empty_label="All departments")
-    mode = forms.ChoiceField(choices=[("", "All modes"), *Interaction.Mode.choices], required=False)
-    operator = forms.ModelChoiceField(queryset=None, required=False, empty_label="All operators")
-    location = forms.ModelChoiceField(queryset=Location.objects.all(), required=False, empty_label="All locations")
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    department = forms.ModelChoiceField(
+        label=_("Department"), queryset=None, required=False, empty_label=_("All departments")
+    )
+    mode = forms.ChoiceField(label=MODE, choices=[("", _("All modes")), *Interaction.Mode.choices], required=False)
+    operator = forms.ModelChoiceField(
+        label=_("Operator"), queryset=None, required=False, empty_label=_("All operators")
+    )
+    location = forms.ModelChoiceField(
+        label=_("Location"), queryset=Location.objects.all(), required=False, empty_label=_("All locations")
+    )
 
     MAX_DAYS = 3 * 366
     # The desk's statistics live in these years; a date near year 9999 overflows the day after
@@ -154,7 +172,9 @@ class ReportFilterForm(forms.Form):
     def _within_years(self, day):
         first, last = self.YEARS
         if not first <= day.year <= last:
-            raise forms.ValidationError(f"Choose a date between the years {first} and {last}.")
+            raise forms.ValidationError(
+                _("Choose a date between the years %(first)s and %(last)s.") % {"first": first, "last": last}
+            )
         return day
 
     def clean(self):
@@ -162,7 +182,7 @@ class ReportFilterForm(forms.Form):
         start, end = cleaned.get("start"), cleaned.get("end")
         if start and end:
             if start > end:
-                raise forms.ValidationError("The start date must be on or before the end date.")
+                raise forms.ValidationError(_("The start date must be on or before the end date."))
             if (end - start).days >= self.MAX_DAYS:
-                raise forms.ValidationError("Choose a range of at most three years.")
+                raise forms.ValidationError(_("Choose a range of at most three years."))
         return cleaned

@@ -5,14 +5,16 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 
 class Choice(models.Model):
     """A choice supervisors manage in admin. Inactive choices leave the forms but stay in old reports."""
 
-    name = models.CharField(max_length=100, unique=True)
-    position = models.PositiveSmallIntegerField(default=0)
-    active = models.BooleanField(default=True)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         abstract = True
@@ -25,28 +27,44 @@ class Choice(models.Model):
 class Location(Choice):
     """Where the question was answered (Virtual, Main desk...)."""
 
+    class Meta(Choice.Meta):
+        verbose_name = _("location")
+        verbose_name_plural = _("locations")
+
 
 class QuestionType(Choice):
     """What the question was about (Directional, Research, Technology...)."""
+
+    class Meta(Choice.Meta):
+        verbose_name = _("question type")
+        verbose_name_plural = _("question types")
 
 
 class PatronType(Choice):
     """Who asked, as a category only (Undergraduate, Faculty, Community...)."""
 
+    class Meta(Choice.Meta):
+        verbose_name = _("patron type")
+        verbose_name_plural = _("patron types")
+
 
 class ReferralSource(Choice):
     """Who sent the patron to the desk (a faculty member, another desk, the website...)."""
+
+    class Meta(Choice.Meta):
+        verbose_name = _("referral source")
+        verbose_name_plural = _("referral sources")
 
 
 class ReadScale(models.IntegerChoices):
     """The READ scale (Reference Effort Assessment Data, Bella Karr Gerlich): effort, not difficulty."""
 
-    DIRECTIONAL = 1, "1 · Directional: no expertise or resources"
-    BASIC = 2, "2 · Basic: minimal knowledge, a quick look-up"
-    SOME_KNOWLEDGE = 3, "3 · Some reference knowledge and skills"
-    SEVERAL_RESOURCES = 4, "4 · Several resources, more instruction"
-    SUBSTANTIAL = 5, "5 · Substantial research, colleagues consulted"
-    IN_DEPTH = 6, "6 · In-depth research, extended effort"
+    DIRECTIONAL = 1, _("1 · Directional: no expertise or resources")
+    BASIC = 2, _("2 · Basic: minimal knowledge, a quick look-up")
+    SOME_KNOWLEDGE = 3, _("3 · Some reference knowledge and skills")
+    SEVERAL_RESOURCES = 4, _("4 · Several resources, more instruction")
+    SUBSTANTIAL = 5, _("5 · Substantial research, colleagues consulted")
+    IN_DEPTH = 6, _("6 · In-depth research, extended effort")
 
 
 # Modes of the questions recorded by hand with Record interaction; chats and tickets record their own.
@@ -55,30 +73,46 @@ DESK_MODE_VALUES = ("in_person", "phone", "email")
 
 class Interaction(models.Model):
     class Mode(models.TextChoices):
-        CHAT = "chat", "Chat"
-        SMS = "sms", "SMS"
-        PHONE = "phone", "Phone"
-        EMAIL = "email", "Email"
-        IN_PERSON = "in_person", "In person"
-        TICKET = "ticket", "Ticket"
+        CHAT = "chat", _("Chat")
+        SMS = "sms", _("SMS")
+        PHONE = "phone", _("Phone")
+        EMAIL = "email", pgettext_lazy("how a question arrived", "Email")
+        IN_PERSON = "in_person", _("In person")
+        TICKET = "ticket", _("Ticket")
 
     DESK_MODES = tuple(map(Mode, DESK_MODE_VALUES))
 
-    happened_at = models.DateTimeField(default=timezone.now)
-    mode = models.CharField(max_length=20, choices=Mode.choices)
-    location = models.ForeignKey(Location, on_delete=models.PROTECT)
-    duration_minutes = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(24 * 60)])
+    happened_at = models.DateTimeField(_("happened at"), default=timezone.now)
+    mode = models.CharField(pgettext_lazy("interaction mode", "mode"), max_length=20, choices=Mode.choices)
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, verbose_name=_("location"))
+    duration_minutes = models.PositiveIntegerField(
+        _("duration minutes"), validators=[MinValueValidator(1), MaxValueValidator(24 * 60)]
+    )
     # No index of their own: reports filter them inside the date range, where the covering index
     # below is faster than one on the column (it sends the scan back to the table for every row).
     department = models.ForeignKey(
-        "deskservice.Department", null=True, blank=True, on_delete=models.SET_NULL, db_index=False
+        "deskservice.Department",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_index=False,
+        verbose_name=_("department"),
     )
     operator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, db_index=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_index=False,
+        verbose_name=_("operator"),
     )
-    question_type = models.ForeignKey(QuestionType, null=True, blank=True, on_delete=models.PROTECT)
-    read_scale = models.PositiveSmallIntegerField("READ scale", choices=ReadScale.choices, null=True, blank=True)
-    patron_type = models.ForeignKey(PatronType, null=True, blank=True, on_delete=models.PROTECT)
+    question_type = models.ForeignKey(
+        QuestionType, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("question type")
+    )
+    read_scale = models.PositiveSmallIntegerField(_("READ scale"), choices=ReadScale.choices, null=True, blank=True)
+    patron_type = models.ForeignKey(
+        PatronType, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("patron type")
+    )
     # Two fields that students confused side by side: the kind of source, from the supervisor's
     # list, and the free-text name of who exactly referred the patron (a transfer fills in the operator).
     referral_source = models.ForeignKey(
@@ -86,25 +120,38 @@ class Interaction(models.Model):
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        help_text="What kind of source sent the patron to us: pick one from the list.",
+        verbose_name=_("referral source"),
+        help_text=_("What kind of source sent the patron to us: pick one from the list."),
     )
     referred_by = models.CharField(
-        "referred by (who sent the patron to us)",
+        _("referred by (who sent the patron to us)"),
         max_length=100,
         blank=True,
-        help_text="A name, in your own words: “Prof. Ortiz”, “Circulation desk”. A transfer fills it in.",
+        help_text=_("A name, in your own words: “Prof. Ortiz”, “Circulation desk”. A transfer fills it in."),
     )
-    notes = models.TextField(blank=True)
+    notes = models.TextField(_("notes"), blank=True)
     chat = models.OneToOneField(
-        "chat.Chat", null=True, blank=True, on_delete=models.SET_NULL, related_name="interaction"
+        "chat.Chat",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="interaction",
+        verbose_name=pgettext_lazy("a patron chat", "chat"),
     )
     ticket = models.ForeignKey(
-        "tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="interactions"
+        "tickets.Ticket",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="interactions",
+        verbose_name=_("ticket"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         ordering = ["-happened_at"]
+        verbose_name = _("interaction")
+        verbose_name_plural = _("interactions")
         permissions = [("view_reports", "Can view Reference Analytics reports")]
         indexes = [
             # Every report query filters on a date range and groups by these columns: with them
@@ -158,18 +205,18 @@ class FormSettings(models.Model):
         "notes": "notes_required",
     }
 
-    question_type_required = models.BooleanField("Require question type", default=False)
-    read_scale_required = models.BooleanField("Require READ scale", default=False)
-    patron_type_required = models.BooleanField("Require patron type", default=False)
-    referral_source_required = models.BooleanField("Require referral source", default=False)
-    notes_required = models.BooleanField("Require notes", default=False)
+    question_type_required = models.BooleanField(_("Require question type"), default=False)
+    read_scale_required = models.BooleanField(_("Require READ scale"), default=False)
+    patron_type_required = models.BooleanField(_("Require patron type"), default=False)
+    referral_source_required = models.BooleanField(_("Require referral source"), default=False)
+    notes_required = models.BooleanField(_("Require notes"), default=False)
 
     class Meta:
-        verbose_name = "required fields setting"
-        verbose_name_plural = "required fields"
+        verbose_name = _("required fields setting")
+        verbose_name_plural = _("required fields")
 
     def __str__(self):
-        return "Required fields of the interaction forms"
+        return gettext("Required fields of the interaction forms")
 
     def save(self, *args, **kwargs):
         self.pk = self.SINGLETON_ID

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from analytics.forms import RecordInteractionForm
@@ -41,7 +42,7 @@ def _just_recorded(request):
 @require_http_methods(["GET", "POST"])
 def record_page(request):
     if not is_operator(request.user):
-        raise PermissionDenied("Only operators of a department can record interactions.")
+        raise PermissionDenied(gettext("Only operators of a department can record interactions."))
     departments = _departments_of(request.user)
     if request.method == "POST":
         form = RecordInteractionForm(request.POST, departments=departments)

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from analytics import reports
@@ -30,7 +31,7 @@ def report_reader_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.has_perm(REPORT_PERMISSION):
-            raise PermissionDenied("Reference Analytics reports are for supervisors and librarians.")
+            raise PermissionDenied(gettext("Reference Analytics reports are for supervisors and librarians."))
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -61,10 +62,10 @@ def _report_filter(form) -> ReportFilter:
 def _quick_ranges(request) -> list[dict]:
     today = timezone.localdate()
     ranges = [
-        ("Last 7 days", today - timedelta(days=6)),
-        ("Last 30 days", today - timedelta(days=29)),
-        ("Last 12 months", today - timedelta(days=364)),
-        ("This year", today.replace(month=1, day=1)),
+        (gettext("Last 7 days"), today - timedelta(days=6)),
+        (gettext("Last 30 days"), today - timedelta(days=29)),
+        (gettext("Last 12 months"), today - timedelta(days=364)),
+        (gettext("This year"), today.replace(month=1, day=1)),
     ]
     links = []
     for label, start in ranges:
@@ -113,7 +114,7 @@ def report_page(request):
     report = _report_filter(form)
     context.update(
         report=report,
-        mode_label=dict(Interaction.Mode.choices).get(report.mode, ""),
+        mode_label=str(dict(Interaction.Mode.choices).get(report.mode, "")),
         export_query=request.GET.urlencode(),
         **_figures(report),
     )

@@ -16,11 +16,16 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncHour
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS as WEEKDAY_NAMES
+from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_noop, pgettext
 
 from analytics.models import DailyRollup, HourlyRollup, Interaction, Location, MonthlyRollup, QuestionType, ReadScale
 from deskservice.models import Department, User
 
-NOT_RECORDED = "Not recorded"
+# The page's words are translated as it is drawn (the reader's language); WEEKDAYS stays English
+# for the CSV export, a data file whose words never change with who downloads it.
+NOT_RECORDED = gettext_noop("Not recorded")
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
@@ -172,7 +177,11 @@ def _sum_by(hours: list[HourCount], key) -> dict:
 def by_day(hours: list[HourCount], report: ReportFilter) -> list[dict]:
     counts = _sum_by(hours, lambda hour: hour.date())
     return [
-        {"start": day, "label": f"{day:%a %b} {day.day}", "count": counts.get(day, 0)}
+        {
+            "start": day,
+            "label": date_format(day, pgettext("date format of a day in the reports (Django date format)", "D M j")),
+            "count": counts.get(day, 0),
+        }
         for day in (report.start + timedelta(days=n) for n in range(report.days))
     ]
 
@@ -183,7 +192,10 @@ def by_week(hours: list[HourCount], report: ReportFilter) -> list[dict]:
     monday = report.start - timedelta(days=report.start.weekday())
     weeks = []
     while monday <= report.end:
-        weeks.append({"start": monday, "label": f"Week of {monday:%b} {monday.day}", "count": counts.get(monday, 0)})
+        label = gettext("Week of %(day)s") % {
+            "day": date_format(monday, pgettext("date format of a week's Monday (Django date format)", "M j"))
+        }
+        weeks.append({"start": monday, "label": label, "count": counts.get(monday, 0)})
         monday += timedelta(days=7)
     return weeks
 
@@ -193,7 +205,7 @@ def by_month(hours: list[HourCount], report: ReportFilter) -> list[dict]:
     month = report.start.replace(day=1)
     months = []
     while month <= report.end:
-        months.append({"start": month, "label": f"{month:%B %Y}", "count": counts.get(month, 0)})
+        months.append({"start": month, "label": date_format(month, "YEAR_MONTH_FORMAT"), "count": counts.get(month, 0)})
         month = (month + timedelta(days=32)).replace(day=1)
     return months
 
@@ -208,13 +220,14 @@ def heatmap(hours: list[HourCount]) -> dict:
     used = sorted(hour for hour, _ in counts)
     shown = range(used[0], used[-1] + 1) if used else range(0)
     peak = max(counts, key=counts.get) if counts else None
+    weekdays = [str(WEEKDAY_NAMES[index]) for index in range(7)]
     return {
-        "weekdays": WEEKDAYS,
+        "weekdays": weekdays,
         "busiest": busiest,
-        "peak": {"weekday": WEEKDAYS[peak[1]], "hour": _hour_label(peak[0]), "count": busiest} if peak else None,
+        "peak": {"weekday": weekdays[peak[1]], "hour": _hour_label(peak[0]), "count": busiest} if peak else None,
         "by_weekday": [
             {"label": day, "count": sum(n for (_, weekday), n in counts.items() if weekday == index)}
-            for index, day in enumerate(WEEKDAYS)
+            for index, day in enumerate(weekdays)
         ],
         "by_hour": [
             {"label": _hour_label(hour), "count": sum(n for (h, _), n in counts.items() if h == hour)} for hour in shown
@@ -225,7 +238,7 @@ def heatmap(hours: list[HourCount]) -> dict:
                 "label": _hour_label(hour),
                 "cells": [
                     {
-                        "weekday": WEEKDAYS[weekday],
+                        "weekday": weekdays[weekday],
                         "count": counts.get((hour, weekday), 0),
                         "level": round(counts.get((hour, weekday), 0) / busiest, 3) if busiest else 0,
                     }
@@ -238,11 +251,10 @@ def heatmap(hours: list[HourCount]) -> dict:
 
 
 def _hour_label(hour: int) -> str:
-    if hour == 0:
-        return "12 am"
-    if hour == 12:
-        return "12 pm"
-    return f"{hour % 12} {'am' if hour < 12 else 'pm'}"
+    shown = hour % 12 or 12
+    if hour < 12:
+        return pgettext("hour of the day", "%(hour)s am") % {"hour": shown}
+    return pgettext("hour of the day", "%(hour)s pm") % {"hour": shown}
 
 
 def _grouped(combinations: list[dict], column: str) -> list[dict]:
@@ -264,7 +276,7 @@ def _with_shares(rows: list[dict]) -> list[dict]:
 
 def _labelled(rows: list[dict], labels: dict) -> list[dict]:
     for row in rows:
-        row["label"] = labels.get(row["key"], NOT_RECORDED)
+        row["label"] = str(labels.get(row["key"], gettext(NOT_RECORDED)))
     return _with_shares(rows)
 
 

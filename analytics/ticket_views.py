@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from analytics.forms import TicketInteractionForm
@@ -29,7 +30,7 @@ def _initial(ticket) -> dict:
 @require_http_methods(["GET", "POST"])
 def ticket_interaction(request, number):
     if not is_operator(request.user):
-        raise PermissionDenied("Only operators can record interactions.")
+        raise PermissionDenied(gettext("Only operators can record interactions."))
     ticket = ticket_by_number(number)
     if ticket is None:
         raise Http404("That ticket does not exist.")
@@ -38,7 +39,7 @@ def ticket_interaction(request, number):
     if request.method == "POST":
         form = TicketInteractionForm(request.POST, instance=existing)
         if ticket.status != Ticket.Status.CLOSED:
-            form.add_error(None, "Close the ticket before recording its statistics.")
+            form.add_error(None, gettext("Close the ticket before recording its statistics."))
         elif form.is_valid():
             existing = record_ticket_interaction(ticket=ticket, operator=request.user, **form.cleaned_data)
             saved = True

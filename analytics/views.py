@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from analytics.forms import ChatInteractionForm
@@ -15,18 +16,18 @@ from deskservice.selectors import is_operator
 @require_http_methods(["GET", "POST"])
 def chat_interaction(request, chat_id):
     if not request.user.is_authenticated or not is_operator(request.user):
-        raise PermissionDenied("Only operators can record interactions.")
+        raise PermissionDenied(gettext("Only operators can record interactions."))
     chat = Chat.objects.select_related("department").filter(pk=chat_id).first()
     if chat is None:
         raise Http404("That chat does not exist.")
     if chat.operator_id != request.user.id:
-        raise PermissionDenied("This chat belongs to another operator.")
+        raise PermissionDenied(gettext("This chat belongs to another operator."))
     existing = Interaction.objects.filter(chat=chat).first()
     saved = False
     if request.method == "POST":
         if chat.status != Chat.Status.ENDED:
             form = ChatInteractionForm(request.POST, instance=existing)
-            form.add_error(None, "End the chat before recording its statistics.")
+            form.add_error(None, gettext("End the chat before recording its statistics."))
         else:
             form = ChatInteractionForm(request.POST, instance=existing)
             if form.is_valid():

@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from chat.bans import lift_ban
 from chat.models import Ban, CannedMessage, Chat, ChatEvent, Message, TranscriptEmail, Transfer
@@ -74,18 +76,18 @@ class ChatAdmin(admin.ModelAdmin):
     def has_reassign_permission(self, request):
         return request.user.has_perm("chat.reassign_chat")
 
-    @admin.action(description="Reassign to an operator", permissions=["reassign"])
+    @admin.action(description=_("Reassign to an operator"), permissions=["reassign"])
     def reassign_chats(self, request, queryset):
         return choose_operator_then(
             request,
             queryset,
             action="reassign_chats",
-            question="Reassign these chats to an operator who is online:",
-            button="Reassign",
+            question=gettext("Reassign these chats to an operator who is online:"),
+            button=gettext("Reassign"),
             apply=lambda chat, operator: reassign_chat(chat=chat, supervisor=request.user, to_operator=operator),
         )
 
-    @admin.action(description="Close ended chats", permissions=["reassign"])
+    @admin.action(description=_("Close ended chats"), permissions=["reassign"])
     def close_chats(self, request, queryset):
         run_each(request, queryset, lambda chat: close_chat_for_operator(chat=chat, supervisor=request.user))
 
@@ -166,15 +168,15 @@ class BanAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.display(boolean=True, description="Active")
+    @admin.display(boolean=True, description=_("Active"))
     def is_active(self, obj):
         return obj.active
 
-    @admin.action(description="Lift the selected bans", permissions=["change"])
+    @admin.action(description=_("Lift the selected bans"), permissions=["change"])
     def lift_bans(self, request, queryset):
         for ban in queryset:
             lift_ban(ban=ban, supervisor=request.user)
-        self.message_user(request, f"Lifted {queryset.count()} ban(s).")
+        self.message_user(request, gettext("Lifted %(count)s ban(s).") % {"count": queryset.count()})
 
 
 # SMS and screenshare keep their admin beside their code; importing registers it.

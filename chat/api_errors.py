@@ -2,6 +2,7 @@
 
 from chat import services
 from deskservice.jsonapi import BadRequest, error_response
+from deskservice.languages import refusal
 
 
 def call_with_json_errors(view, request, *args, **kwargs):
@@ -9,6 +10,6 @@ def call_with_json_errors(view, request, *args, **kwargs):
     try:
         return view(request, *args, **kwargs)
     except BadRequest as error:
-        return error_response(str(error), error.status, error.field)
+        return error_response(refusal(error), error.status, error.field)
     except services.ChatError as error:
-        return error_response(str(error), error.status_code, error.field)
+        return error_response(refusal(error), error.status_code, error.field)

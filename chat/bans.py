@@ -47,11 +47,13 @@ def is_banned(client: str) -> bool:
 def ban_patron(*, chat: Chat, operator, duration: str, reason: str = "") -> Ban:
     """The chat's operator (or a supervisor) bans its patron for `duration`; a live chat ends."""
     if chat.operator_id != operator.pk and not operator.has_perm(roles.REASSIGN_CHAT):
-        raise NotAllowed("Only the chat's operator or a supervisor can ban its patron.")
+        raise NotAllowed(gettext_noop("Only the chat's operator or a supervisor can ban its patron."))
     if duration not in DURATIONS:
-        raise ChatError("Choose how long the ban lasts: 1 hour, 1 day, 1 week or 30 days.", field="duration")
+        raise ChatError(
+            gettext_noop("Choose how long the ban lasts: 1 hour, 1 day, 1 week or 30 days."), field="duration"
+        )
     if not chat.client_hash:
-        raise ChatError("The desk does not know where this chat came from, so it cannot ban it.")
+        raise ChatError(gettext_noop("The desk does not know where this chat came from, so it cannot ban it."))
     now = timezone.now()
     with transaction.atomic():
         ban = Ban.objects.create(
@@ -70,7 +72,7 @@ def ban_patron(*, chat: Chat, operator, duration: str, reason: str = "") -> Ban:
 
 def lift_ban(*, ban: Ban, supervisor) -> Ban:
     if not supervisor.has_perm(roles.REASSIGN_CHAT):
-        raise NotAllowed("Only supervisors can lift bans.")
+        raise NotAllowed(gettext_noop("Only supervisors can lift bans."))
     if ban.lifted_at is None:
         ban.lifted_at, ban.lifted_by = timezone.now(), supervisor
         ban.save(update_fields=["lifted_at", "lifted_by"])

@@ -7,6 +7,7 @@ import functools
 import uuid
 
 from django.http import JsonResponse
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_http_methods
 
 from chat import bans, participants, patron_info, services
@@ -24,9 +25,9 @@ def operator_endpoint(methods):
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
             if not request.user.is_authenticated:
-                return error_response("Sign in to use the desk.", 401)
+                return error_response(gettext("Sign in to use the desk."), 401)
             if not is_operator(request.user):
-                return error_response("Only operators of a department can do this.", 403)
+                return error_response(gettext("Only operators of a department can do this."), 403)
             return call_with_json_errors(view, request, *args, **kwargs)
 
         return wrapper
@@ -38,17 +39,17 @@ def _chat(chat_id) -> Chat:
     try:
         chat_uuid = uuid.UUID(str(chat_id))
     except ValueError:
-        raise BadRequest("That chat does not exist.", status=404) from None
+        raise BadRequest(gettext_noop("That chat does not exist."), status=404) from None
     chat = Chat.objects.select_related("department", "operator").filter(pk=chat_uuid).first()
     if chat is None:
-        raise BadRequest("That chat does not exist.", status=404)
+        raise BadRequest(gettext_noop("That chat does not exist."), status=404)
     return chat
 
 
 def _own_chat(request, chat_id) -> Chat:
     chat = _chat(chat_id)
     if chat.operator_id != request.user.id:
-        raise BadRequest("This chat belongs to another operator.", status=403)
+        raise BadRequest(gettext_noop("This chat belongs to another operator."), status=403)
     return chat
 
 
@@ -56,7 +57,7 @@ def _chat_i_am_in(request, chat_id) -> Chat:
     """A chat the operator owns or stayed in after transferring it (chat.participants)."""
     chat = _chat(chat_id)
     if chat.operator_id != request.user.id and not is_participant(request.user, chat):
-        raise BadRequest("This chat belongs to another operator.", status=403)
+        raise BadRequest(gettext_noop("This chat belongs to another operator."), status=403)
     return chat
 
 
@@ -73,7 +74,7 @@ def canned(request, chat_id):
         data = parse_json_object(request)
         canned_id = data.get("canned")
         if isinstance(canned_id, bool) or not isinstance(canned_id, int):
-            raise BadRequest("Choose a canned message.", field="canned")
+            raise BadRequest(gettext_noop("Choose a canned message."), field="canned")
         message = services.send_canned_message(chat=chat, canned_id=canned_id, operator=request.user)
         return JsonResponse({"id": message.id}, status=201)
     return JsonResponse(
@@ -116,7 +117,7 @@ def ticket(request, chat_id):
     Ticket (the ticket is usually created in another tab, so the dashboard asks again)."""
     chat = _chat(chat_id)
     if not may_see_chat(request.user, chat):
-        raise BadRequest("That chat does not exist.", status=404)
+        raise BadRequest(gettext_noop("That chat does not exist."), status=404)
     return JsonResponse({"ticket": realtime.ticket_ref(ticket_number_of(chat))})
 
 
@@ -147,7 +148,7 @@ def patron(request, chat_id):
     """Patron Information: GET what is known and the history; POST {"name", "email"} to Update."""
     chat = _chat(chat_id)
     if not patron_info.may_see(request.user, chat):
-        raise BadRequest("That chat does not exist.", status=404)
+        raise BadRequest(gettext_noop("That chat does not exist."), status=404)
     if request.method == "POST":
         data = parse_json_object(request)
         chat = patron_info.update_patron(

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext, gettext_noop
 
 from chat.models import InternalConversation, InternalMessage, InternalReadMark
 from chat.services import ChatError, NotAllowed, _clean_text
@@ -19,7 +20,7 @@ from deskservice.selectors import desk_staff
 
 def direct_conversation(*, user, other) -> InternalConversation:
     if user.pk == other.pk:
-        raise ChatError("Choose another operator to chat with.", field="target")
+        raise ChatError(gettext_noop("Choose another operator to chat with."), field="target")
     low, high = sorted([user.pk, other.pk])
     conversation = _get_or_create(f"direct:{low}:{high}", kind=InternalConversation.Kind.DIRECT)
     conversation.participants.add(user, other)
@@ -37,7 +38,9 @@ def department_room(*, user, department) -> InternalConversation:
 
 
 ALL_STAFF_KEY = "all"
-ALL_STAFF_TITLE = "All staff"
+# Titles are translated as they are shown (gettext), in the language of whoever asks.
+ALL_STAFF_TITLE = gettext_noop("All staff")
+NOTE_TO_SELF = gettext_noop("Note to self")
 
 
 def all_staff_room() -> InternalConversation:
@@ -72,15 +75,15 @@ def title_for(conversation, user) -> str:
     if conversation.kind == InternalConversation.Kind.DEPARTMENT:
         return conversation.department.name
     if conversation.kind == InternalConversation.Kind.ALL_STAFF:
-        return ALL_STAFF_TITLE
+        return gettext(ALL_STAFF_TITLE)
     other = conversation.participants.exclude(pk=user.pk).first()
-    return other.display_name if other else "Note to self"
+    return other.display_name if other else gettext(NOTE_TO_SELF)
 
 
 def send_internal_message(*, conversation, author, body) -> InternalMessage:
     """Store, then deliver to every member's dashboards (an alert and an unread count there)."""
     if not can_see(conversation, author):
-        raise NotAllowed("You are not part of that internal chat.")
+        raise NotAllowed(gettext_noop("You are not part of that internal chat."))
     body = _clean_text(body, field="body", limit=settings.DESK_MAX_MESSAGE_LENGTH)
     with transaction.atomic():
         message = InternalMessage.objects.create(conversation=conversation, author=author, body=body)
@@ -114,16 +117,16 @@ def conversations_for(user) -> list[dict]:
     for conversation in rows:
         if conversation.kind == InternalConversation.Kind.DIRECT:
             others = [p for p in conversation.participants.all() if p.pk != user.pk]
-            title = others[0].display_name if others else "Note to self"
+            title = others[0].display_name if others else gettext(NOTE_TO_SELF)
         elif conversation.kind == InternalConversation.Kind.ALL_STAFF:
-            title = ALL_STAFF_TITLE
+            title = gettext(ALL_STAFF_TITLE)
         else:
             title = conversation.department.name
         result.append({"id": conversation.pk, "kind": conversation.kind, "title": title, "unread": conversation.unread})
     if not any(row["kind"] == InternalConversation.Kind.ALL_STAFF for row in result):
         # The room exists from the first time anyone lists their chats; it is never absent.
         room = all_staff_room()
-        result.append({"id": room.pk, "kind": room.kind, "title": ALL_STAFF_TITLE, "unread": 0})
+        result.append({"id": room.pk, "kind": room.kind, "title": gettext(ALL_STAFF_TITLE), "unread": 0})
     return result
 
 

@@ -44,14 +44,14 @@ def leave_chat(*, chat, operator) -> ChatParticipant:
         locked = Chat.objects.select_for_update(of=("self",)).select_related("department", "operator").get(pk=chat.pk)
         if locked.operator_id == operator.pk:
             # Also for an operator who stayed and later claimed the chat back from a queue.
-            raise ChatConflict("This chat is yours: transfer it or end it rather than leave it.")
+            raise ChatConflict(gettext_noop("This chat is yours: transfer it or end it rather than leave it."))
         participation = (
             ChatParticipant.objects.select_for_update().filter(chat=locked, operator=operator, left_at=None).first()
         )
         if participation is None:
             if ChatParticipant.objects.filter(chat=locked, operator=operator).exists():
-                raise ChatConflict("You have already left this chat.")
-            raise NotAllowed("You are not in this chat.")
+                raise ChatConflict(gettext_noop("You have already left this chat."))
+            raise NotAllowed(gettext_noop("You are not in this chat."))
         participation.left_at = timezone.now()
         participation.save(update_fields=["left_at"])
         ChatEvent.objects.create(chat=locked, kind=ChatEvent.Kind.PARTICIPANT_LEFT, actor=operator)

@@ -6,6 +6,7 @@ import re
 from django.db import transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Replace
+from django.utils.translation import gettext, gettext_noop
 
 from chat.models import Chat, ChatEvent
 from chat.selectors import may_see_chat
@@ -22,7 +23,7 @@ def update_patron(*, chat, operator, name: str, email: str) -> Chat:
     """Update: the operator corrects the patron's name and email (say, given in the chat).
     Recorded as a chat event with what changed; the dashboards of the chat hear of it."""
     if not may_see(operator, chat):
-        raise NotAllowed("Only operators of this department can change the patron's details.")
+        raise NotAllowed(gettext_noop("Only operators of this department can change the patron's details."))
     name = _optional_text(name, limit=100)
     email = _clean_email(email, required=False)
     with transaction.atomic():
@@ -49,10 +50,12 @@ def browser_summary(user_agent: str) -> str:
     agent = user_agent or ""
     browser = next(
         (name for pattern, name in BROWSERS if re.search(pattern, agent)),
-        "Unknown browser" if agent else "",
+        gettext("Unknown browser") if agent else "",
     )
     system = next((name for pattern, name in SYSTEMS if re.search(pattern, agent)), "")
-    return f"{browser} on {system}" if browser and system else browser
+    return (
+        gettext("%(browser)s on %(system)s") % {"browser": browser, "system": system} if browser and system else browser
+    )
 
 
 BROWSERS = [

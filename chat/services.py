@@ -77,7 +77,7 @@ def start_chat(
     name = _optional_text(name, limit=100)
     email = _clean_email(email, required=False)
     if not department.active:
-        raise ChatError("That department does not take chats.", field="department")
+        raise ChatError(gettext_noop("That department does not take chats."), field="department")
     if not department_is_online(department):
         raise NobodyOnline(
             gettext("Nobody in %(department)s is online right now. Leave your question and we will reply by email.")
@@ -114,12 +114,12 @@ def queue_position(chat) -> int | None:
 def rate_chat(*, chat, rating, comment: str = "") -> None:
     """The patron's 1-5 rating of an ended chat; rating again replaces it."""
     if chat.status != Chat.Status.ENDED:
-        raise ChatConflict("You can rate the chat once it has ended.")
+        raise ChatConflict(gettext_noop("You can rate the chat once it has ended."))
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
-        raise ChatError("Choose a rating from 1 to 5.", field="rating")
+        raise ChatError(gettext_noop("Choose a rating from 1 to 5."), field="rating")
     comment = _optional_text(comment)
     if len(comment) > settings.DESK_MAX_MESSAGE_LENGTH:
-        raise ChatError("That comment is too long.", field="comment")
+        raise ChatError(gettext_noop("That comment is too long."), field="comment")
     with transaction.atomic():
         chat.rating = rating
         chat.rating_comment = comment
@@ -139,7 +139,7 @@ def claim_chat(*, chat_id, operator) -> Chat:
     """
     chat = Chat.objects.select_related("department").filter(pk=chat_id).first()
     if chat is None:
-        raise ChatConflict("That chat no longer exists.")
+        raise ChatConflict(gettext_noop("That chat no longer exists."))
     _require_department_member(operator, chat.department)
     with transaction.atomic():
         won = Chat.objects.filter(pk=chat.pk, status=Chat.Status.WAITING).update(
@@ -148,11 +148,11 @@ def claim_chat(*, chat_id, operator) -> Chat:
         if not won:
             chat.refresh_from_db()
             if chat.status == Chat.Status.ENDED and not chat.operator_id:
-                raise ChatConflict("The patron left before the chat was claimed.")
-            owner = chat.operator.display_name if chat.operator_id else "another operator"
+                raise ChatConflict(gettext_noop("The patron left before the chat was claimed."))
+            owner = chat.operator.display_name if chat.operator_id else gettext("another operator")
             if chat.operator_id == operator.id:
-                raise ChatConflict("You have already claimed this chat.")
-            raise ChatConflict(f"{owner} has already claimed this chat.")
+                raise ChatConflict(gettext_noop("You have already claimed this chat."))
+            raise ChatConflict(gettext("%(name)s has already claimed this chat.") % {"name": owner})
         chat.refresh_from_db()
         ChatEvent.objects.create(chat=chat, kind=ChatEvent.Kind.CLAIMED, actor=operator)
         _system_message(
@@ -179,7 +179,7 @@ def send_message(*, chat, body: str, sender: str, operator=None) -> Message:
     if sender == Message.Sender.PATRON:
         message = _insert_unless_ended(chat=chat, sender=sender, body=body)
         if message is None:
-            raise ChatConflict("This chat has ended; messages can no longer be sent.")
+            raise ChatConflict(gettext_noop("This chat has ended; messages can no longer be sent."))
         realtime.publish(realtime.chat_group(chat.pk), realtime.message_event(message))
         return message
     with transaction.atomic():
@@ -191,7 +191,7 @@ def send_message(*, chat, body: str, sender: str, operator=None) -> Message:
         if sender == Message.Sender.OPERATOR:
             _require_in_chat(chat, operator)
         if chat.status == Chat.Status.ENDED:
-            raise ChatConflict("This chat has ended; messages can no longer be sent.")
+            raise ChatConflict(gettext_noop("This chat has ended; messages can no longer be sent."))
         message = Message.objects.create(chat=chat, sender=sender, operator=operator, body=body)
         message.chat = chat
         if chat.source == Chat.Source.SMS and sender == Message.Sender.OPERATOR:
@@ -244,7 +244,7 @@ def send_canned_message(*, chat, canned_id, operator) -> Message:
         .first()
     )
     if canned is None:
-        raise ChatError("That canned message does not exist for this department.", field="canned")
+        raise ChatError(gettext_noop("That canned message does not exist for this department."), field="canned")
     return send_message(
         chat=chat,
         body=render_canned_message(canned, chat=chat, operator=operator),
@@ -290,7 +290,7 @@ def end_chat(*, chat, ended_by: str, operator=None) -> Chat:
         # Two conditional updates tell, without a race, whether the chat left the queue.
         was_waiting = bool(Chat.objects.filter(pk=chat.pk, status=Chat.Status.WAITING).update(**changes))
         if not was_waiting and not Chat.objects.filter(pk=chat.pk, status=Chat.Status.ACTIVE).update(**changes):
-            raise ChatConflict("This chat has already ended.")
+            raise ChatConflict(gettext_noop("This chat has already ended."))
         chat.refresh_from_db()
         from chat.transfers import cancel_pending_transfers
 
@@ -320,11 +320,11 @@ def close_chat(*, chat, operator) -> Chat:
     """
     _require_owner(chat, operator)
     if chat.status != Chat.Status.ENDED:
-        raise ChatConflict("End the chat before closing it.")
+        raise ChatConflict(gettext_noop("End the chat before closing it."))
     from analytics.models import Interaction
 
     if not Interaction.objects.filter(chat=chat).exists():
-        raise ChatConflict("Save the Reference Analytics for this chat before closing it.")
+        raise ChatConflict(gettext_noop("Save the Reference Analytics for this chat before closing it."))
     if chat.closed_at:
         return chat
     with transaction.atomic():
@@ -343,11 +343,11 @@ def close_chat_for_operator(*, chat, supervisor) -> Chat:
     back to save them. Audited, and the chat leaves the operator's dashboard.
     """
     if not supervisor.has_perm("chat.reassign_chat"):
-        raise NotAllowed("Only supervisors can close other operators' chats.")
+        raise NotAllowed(gettext_noop("Only supervisors can close other operators' chats."))
     with transaction.atomic():
         locked = Chat.objects.select_for_update().get(pk=chat.pk)
         if locked.status != Chat.Status.ENDED:
-            raise ChatConflict("End the chat before closing it.")
+            raise ChatConflict(gettext_noop("End the chat before closing it."))
         if locked.closed_at:
             return locked
         locked.closed_at = timezone.now()
@@ -388,7 +388,9 @@ def _enqueue_transcript(transcript) -> None:
         TranscriptEmail.objects.filter(pk=transcript.pk).update(
             status=TranscriptEmail.Status.FAILED, last_error=f"Not queued: {type(error).__name__}: {error}"[:1000]
         )
-        raise MailUnavailable("The email could not be queued just now. Please try again in a minute.") from error
+        raise MailUnavailable(
+            gettext_noop("The email could not be queued just now. Please try again in a minute.")
+        ) from error
 
 
 def send_transcript_again(*, transcript, supervisor) -> TranscriptEmail:
@@ -396,7 +398,7 @@ def send_transcript_again(*, transcript, supervisor) -> TranscriptEmail:
     from chat.tasks import send_transcript
 
     if not supervisor.has_perm(roles.RUN_DESK):
-        raise NotAllowed("Only supervisors can send failed emails again.")
+        raise NotAllowed(gettext_noop("Only supervisors can send failed emails again."))
     try:
         return outbox.send_again(model=TranscriptEmail, task=send_transcript, pk=transcript.pk)
     except outbox.NotFailed as error:
@@ -430,22 +432,22 @@ def _require_department_member(operator, department) -> None:
     if operator.is_superuser:
         return
     if not operator.departments.filter(pk=department.pk).exists():
-        raise NotAllowed(f"You are not an operator of {department.name}.")
+        raise NotAllowed(gettext("You are not an operator of %(department)s.") % {"department": department.name})
 
 
 def _require_owner(chat, operator) -> None:
     if operator is None or chat.operator_id != operator.id:
-        raise NotAllowed("This chat belongs to another operator.")
+        raise NotAllowed(gettext_noop("This chat belongs to another operator."))
 
 
 def _require_in_chat(chat, operator) -> None:
     """The owner, or an operator who stayed after transferring it: both may write in the chat."""
     if operator is None:
-        raise NotAllowed("This chat belongs to another operator.")
+        raise NotAllowed(gettext_noop("This chat belongs to another operator."))
     if chat.operator_id == operator.id:
         return
     if not ChatParticipant.objects.filter(chat_id=chat.pk, operator=operator, left_at=None).exists():
-        raise NotAllowed("This chat belongs to another operator.")
+        raise NotAllowed(gettext_noop("This chat belongs to another operator."))
 
 
 def _clean_text(value, *, field: str, limit: int) -> str:
@@ -467,13 +469,15 @@ def _optional_text(value, *, limit: int | None = None) -> str:
 def _clean_email(value, *, required: bool) -> str:
     if value is None or value == "":
         if required:
-            raise ChatError("An email address is needed.", field="email")
+            raise ChatError(gettext_noop("An email address is needed."), field="email")
         return ""
     if not isinstance(value, str):
-        raise ChatError("The email address must be text.", field="email")
+        raise ChatError(gettext_noop("The email address must be text."), field="email")
     value = value.strip()
     try:
         validate_email(value)
     except ValidationError:
-        raise ChatError(f"“{value[:80]}” is not a valid email address.", field="email") from None
+        raise ChatError(
+            gettext("“%(address)s” is not a valid email address.") % {"address": value[:80]}, field="email"
+        ) from None
     return value

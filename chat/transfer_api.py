@@ -2,6 +2,8 @@
 
 from django.http import JsonResponse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_noop, pgettext
 
 from chat import internal_chat, transfers
 from chat.desk_api import _chat, _own_chat, operator_endpoint
@@ -34,7 +36,7 @@ def _operators_for(me) -> list[dict]:
                 "name": user.get_full_name() or user.display_name,
                 "online": user.pk in online,
                 "availability": user.availability if user.pk in online else "offline",
-                "unavailable_reason": "" if user.pk in online else "Offline",
+                "unavailable_reason": "" if user.pk in online else pgettext("availability", "Offline"),
             }
         )
     return operators
@@ -52,7 +54,11 @@ def transfer_targets(request, chat_id):
     chat = _own_chat(request, chat_id)
     operators = _operators_for(request.user)
     departments = [
-        {**d, "unavailable_reason": "" if d["online"] else "Nobody online", "current": d["id"] == chat.department_id}
+        {
+            **d,
+            "unavailable_reason": "" if d["online"] else gettext("Nobody online"),
+            "current": d["id"] == chat.department_id,
+        }
         for d in department_presence()
     ]
     return JsonResponse({"operators": operators, "departments": departments})
@@ -69,7 +75,7 @@ def transfer(request, chat_id):
     if data.get("operator") is not None:
         target = User.objects.filter(pk=_int(data, "operator"), is_active=True).first()
         if target is None:
-            raise BadRequest("That operator does not exist.", field="operator")
+            raise BadRequest(gettext_noop("That operator does not exist."), field="operator")
         result = transfers.request_transfer(
             chat=chat, from_operator=request.user, to_operator=target, note=note, stay=stay
         )
@@ -109,12 +115,12 @@ def open_internal(request):
     elif data.get("operator") is not None:
         other = User.objects.filter(pk=_int(data, "operator"), is_active=True).first()
         if other is None:
-            raise BadRequest("That operator does not exist.", field="operator")
+            raise BadRequest(gettext_noop("That operator does not exist."), field="operator")
         conversation = internal_chat.direct_conversation(user=request.user, other=other)
     else:
         department = Department.objects.filter(pk=_int(data, "department"), active=True).first()
         if department is None:
-            raise BadRequest("That department does not exist.", field="department")
+            raise BadRequest(gettext_noop("That department does not exist."), field="department")
         conversation = internal_chat.department_room(user=request.user, department=department)
     return JsonResponse(_conversation_json(conversation, request.user), status=201)
 
@@ -123,7 +129,7 @@ def open_internal(request):
 def internal_messages(request, conversation_id):
     conversation = InternalConversation.objects.select_related("department").filter(pk=conversation_id).first()
     if conversation is None or not internal_chat.can_see(conversation, request.user):
-        raise BadRequest("That internal chat does not exist.", status=404)
+        raise BadRequest(gettext_noop("That internal chat does not exist."), status=404)
     if request.method == "POST":
         data = parse_json_object(request)
         message = internal_chat.send_internal_message(
@@ -137,7 +143,7 @@ def internal_messages(request, conversation_id):
 def internal_read(request, conversation_id):
     conversation = InternalConversation.objects.filter(pk=conversation_id).first()
     if conversation is None or not internal_chat.can_see(conversation, request.user):
-        raise BadRequest("That internal chat does not exist.", status=404)
+        raise BadRequest(gettext_noop("That internal chat does not exist."), status=404)
     data = parse_json_object(request)
     internal_chat.mark_read(conversation=conversation, user=request.user, up_to=_int(data, "up_to"))
     return JsonResponse({"ok": True})
@@ -183,7 +189,8 @@ def duty(request):
                 {
                     "department": department.name,
                     "operator": shift.operator.display_name,
-                    "starts": timezone.localtime(starts).strftime("%a %H:%M"),
+                    # "Mon 09:00", the weekday in the reader's language.
+                    "starts": date_format(timezone.localtime(starts), "D H:i"),
                 }
             )
     return JsonResponse({"on_duty": current, "next": upcoming, "handover": handover})
@@ -193,7 +200,7 @@ def duty(request):
 def active_chats(request):
     """Every waiting or active chat, for supervisors who reassign work."""
     if not request.user.has_perm("chat.reassign_chat"):
-        raise BadRequest("Only supervisors can see every chat.", status=403)
+        raise BadRequest(gettext_noop("Only supervisors can see every chat."), status=403)
     chats = (
         Chat.objects.select_related("department", "operator")
         .exclude(status=Chat.Status.ENDED)
@@ -208,6 +215,6 @@ def reassign(request, chat_id):
     data = parse_json_object(request)
     target = User.objects.filter(pk=_int(data, "operator"), is_active=True).first()
     if target is None:
-        raise BadRequest("That operator does not exist.", field="operator")
+        raise BadRequest(gettext_noop("That operator does not exist."), field="operator")
     chat = transfers.reassign_chat(chat=chat, supervisor=request.user, to_operator=target)
     return JsonResponse({"chat": str(chat.pk), "operator": target.display_name})

@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from chat import participants
 from chat.models import Chat, ChatEvent, Transfer
@@ -29,12 +29,14 @@ def request_transfer(
     chat.participants); a chat sent back to a queue has nobody to share it with yet.
     """
     if (to_operator is None) == (to_department is None):
-        raise ChatError("Choose one operator or one department to transfer to.", field="target")
+        raise ChatError(gettext_noop("Choose one operator or one department to transfer to."), field="target")
     _require_owner(chat, from_operator)
     if chat.status != Chat.Status.ACTIVE:
-        raise ChatConflict("Only an active chat can be transferred.")
+        raise ChatConflict(gettext_noop("Only an active chat can be transferred."))
     if stay and to_department is not None:
-        raise ChatError("You can stay in the chat only when you transfer it to an operator.", field="stay")
+        raise ChatError(
+            gettext_noop("You can stay in the chat only when you transfer it to an operator."), field="stay"
+        )
     note = (note or "").strip()[:2000]
     if to_operator is not None:
         return _offer_to_operator(chat, from_operator, to_operator, note, stay)
@@ -43,9 +45,12 @@ def request_transfer(
 
 def _offer_to_operator(chat, from_operator, to_operator, note, stay) -> Transfer:
     if to_operator.pk == from_operator.pk:
-        raise ChatError("You already have this chat.", field="target")
+        raise ChatError(gettext_noop("You already have this chat."), field="target")
     if not is_operator_online(to_operator):
-        raise ChatConflict(f"{to_operator.display_name} is not online. Transfer to someone online, or create a ticket.")
+        raise ChatConflict(
+            gettext("%(name)s is not online. Transfer to someone online, or create a ticket.")
+            % {"name": to_operator.display_name}
+        )
     try:
         with transaction.atomic():
             transfer = Transfer.objects.create(
@@ -60,17 +65,20 @@ def _offer_to_operator(chat, from_operator, to_operator, note, stay) -> Transfer
             realtime.publish(realtime.operator_group(to_operator.pk), realtime.transfer_requested_event(transfer))
             realtime.publish(realtime.operator_group(from_operator.pk), realtime.transfer_answered_event(transfer))
     except IntegrityError:
-        raise ChatConflict("A transfer of this chat is already waiting for an answer.") from None
+        raise ChatConflict(gettext_noop("A transfer of this chat is already waiting for an answer.")) from None
     return transfer
 
 
 def _move_to_department(chat, from_operator, department, note) -> Transfer:
     if not department.active or not department_is_online(department):
-        raise ChatConflict(f"Nobody in {department.name} is online. Create a ticket for them instead.")
+        raise ChatConflict(
+            gettext("Nobody in %(department)s is online. Create a ticket for them instead.")
+            % {"department": department.name}
+        )
     with transaction.atomic():
         locked = Chat.objects.select_for_update().get(pk=chat.pk)
         if locked.status != Chat.Status.ACTIVE or locked.operator_id != from_operator.pk:
-            raise ChatConflict("This chat changed before it could be transferred.")
+            raise ChatConflict(gettext_noop("This chat changed before it could be transferred."))
         transfer = Transfer.objects.create(
             chat=locked,
             from_operator=from_operator,
@@ -111,8 +119,9 @@ def accept_transfer(*, transfer_id, operator) -> Chat:
         chat = Chat.objects.select_for_update().select_related("department").get(pk=transfer.chat_id)
         if chat.status != Chat.Status.ACTIVE or chat.operator_id != transfer.from_operator_id:
             _finish(transfer, Transfer.Status.CANCELLED)
-            reason = "The patron ended the chat." if chat.status == Chat.Status.ENDED else "The chat has moved on."
-            raise ChatConflict(f"{reason} The transfer was cancelled.")
+            if chat.status == Chat.Status.ENDED:
+                raise ChatConflict(gettext_noop("The patron ended the chat. The transfer was cancelled."))
+            raise ChatConflict(gettext_noop("The chat has moved on. The transfer was cancelled."))
         _finish(transfer, Transfer.Status.ACCEPTED)
         chat.operator = operator
         chat.save(update_fields=["operator"])
@@ -182,13 +191,13 @@ def referred_by_for(chat) -> str:
 def reassign_chat(*, chat, supervisor, to_operator) -> Chat:
     """A supervisor moves an active or waiting chat to an operator (who must be online)."""
     if not supervisor.has_perm(roles.REASSIGN_CHAT):
-        raise NotAllowed("Only supervisors can reassign chats.")
+        raise NotAllowed(gettext_noop("Only supervisors can reassign chats."))
     if not is_operator_online(to_operator):
-        raise ChatConflict(f"{to_operator.display_name} is not online.")
+        raise ChatConflict(gettext("%(name)s is not online.") % {"name": to_operator.display_name})
     with transaction.atomic():
         locked = Chat.objects.select_for_update().select_related("department").get(pk=chat.pk)
         if locked.status == Chat.Status.ENDED:
-            raise ChatConflict("This chat has already ended.")
+            raise ChatConflict(gettext_noop("This chat has already ended."))
         previous_id, was_waiting = locked.operator_id, locked.status == Chat.Status.WAITING
         locked.operator, locked.status = to_operator, Chat.Status.ACTIVE
         locked.claimed_at = locked.claimed_at or timezone.now()
@@ -247,9 +256,12 @@ def _answerable(transfer_id, operator) -> Transfer:
         .first()
     )
     if transfer is None or transfer.to_operator_id != operator.pk:
-        raise NotAllowed("That transfer was not offered to you.")
+        raise NotAllowed(gettext_noop("That transfer was not offered to you."))
     if transfer.status != Transfer.Status.PENDING:
-        raise ChatConflict(f"That transfer is no longer waiting ({transfer.get_status_display().lower()}).")
+        raise ChatConflict(
+            gettext("That transfer is no longer waiting (%(status)s).")
+            % {"status": transfer.get_status_display().lower()}
+        )
     return transfer
 
 

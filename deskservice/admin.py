@@ -6,6 +6,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from deskservice import roles
 from deskservice.admin_widget import WidgetLinksMixin
@@ -31,7 +33,7 @@ class OperatorAdmin(UserAdmin):
 
     list_display = ["username", "first_name", "last_name", "email", "availability", "is_staff", "is_active"]
     list_filter = ["departments", "is_staff", "is_active", "groups"]
-    fieldsets = UserAdmin.fieldsets + (("Desk", {"fields": ["departments", "availability"]}),)
+    fieldsets = UserAdmin.fieldsets + ((_("Desk"), {"fields": ["departments", "availability"]}),)
     add_fieldsets = (
         (
             None,
@@ -40,7 +42,7 @@ class OperatorAdmin(UserAdmin):
                 "fields": ["username", "usable_password", "password1", "password2"],
             },
         ),
-        ("Operator", {"fields": ["first_name", "last_name", "email", "groups", "departments"]}),
+        (_("Operator"), {"fields": ["first_name", "last_name", "email", "groups", "departments"]}),
     )
     filter_horizontal = ["departments", "groups", "user_permissions"]
     # What only a superuser may change: each grants more than the four role groups do.
@@ -142,17 +144,19 @@ class AuditEntryAdmin(admin.ModelAdmin):
             result = erase_patron(email=form.cleaned_data["email"], actor=request.user)
             messages.success(
                 request,
-                f"Erased {result.chats} chat(s) and {result.tickets} ticket(s) of that patron; "
-                f"{result.files} file(s) deleted; {result.emails} received email(s) that reached no ticket "
-                "emptied. The statistics stay.",
+                gettext(
+                    "Erased %(chats)s chat(s) and %(tickets)s ticket(s) of that patron; %(files)s file(s) deleted; "
+                    "%(emails)s received email(s) that reached no ticket emptied. The statistics stay."
+                )
+                % {"chats": result.chats, "tickets": result.tickets, "files": result.files, "emails": result.emails},
             )
             form = ErasePatronForm()
-        context = {**self.admin_site.each_context(request), "title": "Erase a patron's data", "form": form}
+        context = {**self.admin_site.each_context(request), "title": gettext("Erase a patron's data"), "form": form}
         return TemplateResponse(request, "admin/deskservice/erase_patron.html", context)
 
 
 class ErasePatronForm(forms.Form):
-    email = forms.EmailField(label="Patron's email address")
+    email = forms.EmailField(label=_("Patron's email address"))
     confirm = forms.BooleanField(
-        label="I understand this removes their names, addresses, questions, messages and files for good."
+        label=_("I understand this removes their names, addresses, questions, messages and files for good.")
     )

@@ -3,7 +3,9 @@ the same audit rows) as the dashboard."""
 
 from django.contrib import messages
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext
 
+from deskservice.languages import refusal
 from deskservice.selectors import desk_staff
 
 
@@ -22,7 +24,7 @@ def choose_operator_then(request, queryset, *, action: str, question: str, butto
         return TemplateResponse(request, "admin/choose_operator.html", context)
     operator = desk_staff().filter(pk=request.POST.get("operator")).first()
     if operator is None:
-        messages.error(request, "Choose an operator.")
+        messages.error(request, gettext("Choose an operator."))
         return None
     run_each(request, queryset, lambda obj: apply(obj, operator))
     return None
@@ -35,8 +37,8 @@ def run_each(request, queryset, do):
             do(obj)
             done += 1
         except Exception as error:  # the services' refusals (ChatError, TicketError...) name the reason
-            refused.append(f"{obj}: {error}")
+            refused.append(f"{obj}: {refusal(error)}")
     if done:
-        messages.success(request, f"Done for {done} of {len(queryset)}.")
+        messages.success(request, gettext("Done for %(done)s of %(total)s.") % {"done": done, "total": len(queryset)})
     for line in refused[:10]:
         messages.warning(request, line)

@@ -3,6 +3,7 @@
 import csv
 
 from django.http import StreamingHttpResponse
+from django.utils.translation import gettext_lazy as _
 
 from deskservice import audit, roles
 from deskservice.spreadsheet import safe_cell
@@ -34,7 +35,7 @@ def export_csv_action(columns: list[tuple[str, str]], *, filename: str):
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
 
-    export_to_csv.short_description = "Export to CSV"
+    export_to_csv.short_description = _("Export to CSV")
     export_to_csv.allowed_permissions = ("export",)
     return export_to_csv
 

@@ -2,14 +2,15 @@
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.utils.translation import gettext_lazy as _
 
 from deskservice import roles
 
 
 class DeskAdminSite(admin.AdminSite):
-    site_header = "Desk Service administration"
-    site_title = "Desk Service admin"
-    index_title = "Run the desk"
+    site_header = _("Desk Service administration")
+    site_title = _("Desk Service admin")
+    index_title = _("Run the desk")
     index_template = "admin/desk_index.html"
 
     def has_permission(self, request):

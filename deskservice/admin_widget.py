@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.contrib import admin
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 def widget_addresses() -> dict:
@@ -20,14 +22,15 @@ class WidgetLinksMixin:
 
     readonly_fields = ["widget_links"]
 
-    @admin.display(description="Widget links")
+    @admin.display(description=_("Widget links"))
     def widget_links(self, obj):
         addresses = widget_addresses()
         return format_html(
-            '<p>Full-page chat, for email signatures and QR codes:<br><a href="{0}">{0}</a></p>'
-            '<p>The same in Spanish:<br><a href="{1}">{1}</a></p>'
-            "<p>For the library's pages (the chat button), paste once per page:<br><code>{2}</code></p>",
+            '<p>{3}<br><a href="{0}">{0}</a></p><p>{4}<br><a href="{1}">{1}</a></p><p>{5}<br><code>{2}</code></p>',
             addresses["full_page"],
             addresses["full_page_es"],
             addresses["embed"],
+            gettext("Full-page chat, for email signatures and QR codes:"),
+            gettext("The same in Spanish:"),
+            gettext("For the library's pages (the chat button), paste once per page:"),
         )

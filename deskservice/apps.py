@@ -1,10 +1,11 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class DeskServiceConfig(AppConfig):
     name = "deskservice"
-    verbose_name = "Desk"
+    verbose_name = _("Desk")
 
     def ready(self):
         post_migrate.connect(_sync_roles, dispatch_uid="deskservice.sync_roles")

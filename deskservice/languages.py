@@ -6,6 +6,7 @@ a `lang` parameter on the frame's address and on its API calls rather than in a 
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.translation import gettext
 
 SUPPORTED = {code for code, _name in settings.LANGUAGES}
 
@@ -38,3 +39,15 @@ class LanguageParameterMiddleware:
 def request_language(request) -> str:
     """The language of this request, as stored on a chat or ticket for its emails."""
     return supported_language(getattr(request, "LANGUAGE_CODE", "")) or settings.LANGUAGE_CODE
+
+
+def refusal(error) -> str:
+    """What a service said when it refused (`str(error)`), in the language now active.
+
+    Services mark their fixed sentences with gettext_noop, so that the words are chosen where
+    they are shown, in the reader's language: the patron's in the widget, the operator's on the
+    desk. Sentences with names or numbers in them are translated as they are raised, and pass
+    through here unchanged.
+    """
+    text = str(error)
+    return gettext(text) if text else text

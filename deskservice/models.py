@@ -7,18 +7,26 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator, URLValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 
 class Department(models.Model):
     """A service point that answers chats (Research & Instruction, Access Services...)."""
 
-    name = models.CharField(max_length=100, unique=True)
-    slug = models.SlugField(max_length=50, unique=True)
-    position = models.PositiveSmallIntegerField(default=0, help_text="Order in the widget and dashboard.")
-    active = models.BooleanField(default=True, help_text="Inactive departments are hidden from patrons.")
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=50, unique=True)
+    position = models.PositiveSmallIntegerField(
+        _("position"), default=0, help_text=_("Order in the widget and dashboard.")
+    )
+    active = models.BooleanField(
+        _("active"), default=True, help_text=_("Inactive departments are hidden from patrons.")
+    )
 
     class Meta:
         ordering = ["position", "name"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
 
     def __str__(self):
         return self.name
@@ -28,11 +36,15 @@ class User(AbstractUser):
     """A member of staff. What they may do comes from their role group (deskservice.roles)."""
 
     class Availability(models.TextChoices):
-        ONLINE = "online", "Online"
-        AWAY = "away", "Away"
+        ONLINE = "online", pgettext_lazy("availability", "Online")
+        AWAY = "away", pgettext_lazy("availability", "Away")
 
-    departments = models.ManyToManyField(Department, blank=True, related_name="operators")
-    availability = models.CharField(max_length=10, choices=Availability.choices, default=Availability.ONLINE)
+    departments = models.ManyToManyField(
+        Department, blank=True, related_name="operators", verbose_name=_("departments")
+    )
+    availability = models.CharField(
+        _("availability"), max_length=10, choices=Availability.choices, default=Availability.ONLINE
+    )
 
     @property
     def display_name(self):
@@ -48,17 +60,21 @@ class AlertPreferences(models.Model):
     KINDS = ("new_chats", "transfer_requests", "internal_messages")
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="alert_preferences"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="alert_preferences",
+        verbose_name=_("user"),
     )
-    sound = models.BooleanField("play a sound", default=True)
-    popups = models.BooleanField("show desktop pop-ups", default=True)
-    new_chats = models.BooleanField("new chats", default=True)
-    transfer_requests = models.BooleanField("transfer requests", default=True)
-    internal_messages = models.BooleanField("internal messages", default=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    sound = models.BooleanField(_("play a sound"), default=True)
+    popups = models.BooleanField(_("show desktop pop-ups"), default=True)
+    new_chats = models.BooleanField(_("new chats"), default=True)
+    transfer_requests = models.BooleanField(_("transfer requests"), default=True)
+    internal_messages = models.BooleanField(_("internal messages"), default=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
-        verbose_name = verbose_name_plural = "alert preferences"
+        verbose_name = verbose_name_plural = _("alert preferences")
 
     def __str__(self):
         return f"Alerts of {self.user}"
@@ -92,23 +108,31 @@ class Shift(models.Model):
     """When an operator is on duty for a department: every week on a weekday, or on one date."""
 
     class Weekday(models.IntegerChoices):
-        MONDAY = 0, "Monday"
-        TUESDAY = 1, "Tuesday"
-        WEDNESDAY = 2, "Wednesday"
-        THURSDAY = 3, "Thursday"
-        FRIDAY = 4, "Friday"
-        SATURDAY = 5, "Saturday"
-        SUNDAY = 6, "Sunday"
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
 
-    operator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shifts")
-    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="shifts")
-    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, null=True, blank=True)
-    date = models.DateField(null=True, blank=True, help_text="For a one-off shift instead of a weekly one.")
-    starts_at = models.TimeField()
-    ends_at = models.TimeField()
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shifts", verbose_name=_("operator")
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="shifts", verbose_name=_("department")
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices, null=True, blank=True)
+    date = models.DateField(
+        _("date"), null=True, blank=True, help_text=_("For a one-off shift instead of a weekly one.")
+    )
+    starts_at = models.TimeField(_("starts at"))
+    ends_at = models.TimeField(_("ends at"))
 
     class Meta:
         ordering = ["weekday", "date", "starts_at"]
+        verbose_name = _("shift")
+        verbose_name_plural = _("shifts")
         constraints = [
             models.CheckConstraint(
                 condition=(
@@ -150,62 +174,79 @@ class DeskSettings(models.Model):
     """
 
     retention_days = models.PositiveIntegerField(
+        _("retention days"),
         default=180,
         # 0 would erase every chat the moment it ends, before anyone could record or reread it.
-        validators=[MinValueValidator(1, "Keep patron data at least one day.")],
-        help_text="Chats and tickets older than this many days lose the patron's name, contact and words; "
-        "the reference statistics stay.",
+        validators=[MinValueValidator(1, _("Keep patron data at least one day."))],
+        help_text=_(
+            "Chats and tickets older than this many days lose the patron's name, contact and words; "
+            "the reference statistics stay."
+        ),
     )
     meeting_url = models.URLField(
+        _("meeting URL"),
         blank=True,
-        help_text="The library's screen-sharing meeting link (Zoom, Jitsi...), used when an operator has none.",
+        help_text=_("The library's screen-sharing meeting link (Zoom, Jitsi...), used when an operator has none."),
     )
     embedding_sites = models.TextField(
+        _("embedding sites"),
         blank=True,
-        help_text="Library web sites that may embed the chat widget, one per line (https://library.example.edu), "
-        "besides those in the WIDGET_ALLOWED_ORIGINS setting.",
+        help_text=_(
+            "Library web sites that may embed the chat widget, one per line (https://library.example.edu), "
+            "besides those in the WIDGET_ALLOWED_ORIGINS setting."
+        ),
     )
     widget_title = models.CharField(
+        _("widget title"),
         max_length=60,
         blank=True,
-        help_text="The widget's heading; empty for \"Ask a Librarian\" in the patron's language.",
+        help_text=_("The widget's heading; empty for \"Ask a Librarian\" in the patron's language."),
     )
     widget_colour = models.CharField(
+        _("widget colour"),
         max_length=7,
         default="#1d4ed8",
-        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour like #1d4ed8.")],
-        help_text="The widget's header and buttons, under white text (it must be dark enough to read).",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour like #1d4ed8."))],
+        help_text=_("The widget's header and buttons, under white text (it must be dark enough to read)."),
     )
     # What patrons read before they open the chat. Plain text, escaped wherever it is shown. One
     # text serves both of the widget's languages unless its Spanish version is filled in.
     launcher_label = models.CharField(
+        _("launcher label"),
         max_length=40,
         blank=True,
-        help_text='The words on the chat button of the library\'s pages; empty for "Ask a Librarian" in the '
-        "patron's language. Shown in English and Spanish alike unless the Spanish label is set.",
+        help_text=_(
+            'The words on the chat button of the library\'s pages; empty for "Ask a Librarian" in the '
+            "patron's language. Shown in English and Spanish alike unless the Spanish label is set."
+        ),
     )
     launcher_label_es = models.CharField(
-        "launcher label (Spanish)",
+        _("launcher label (Spanish)"),
         max_length=40,
         blank=True,
-        help_text="The button's words for patrons reading Spanish; empty to use the launcher label above "
-        '(or "Pregunte a un bibliotecario" when that is empty too).',
+        help_text=_(
+            "The button's words for patrons reading Spanish; empty to use the launcher label above "
+            '(or "Pregunte a un bibliotecario" when that is empty too).'
+        ),
     )
     welcome_text = models.TextField(
+        _("welcome text"),
         max_length=500,
         blank=True,
-        help_text="A few words at the top of the widget's start form (plain text: hours, what to ask). "
-        "Shown in English and Spanish alike unless the Spanish welcome is set.",
+        help_text=_(
+            "A few words at the top of the widget's start form (plain text: hours, what to ask). "
+            "Shown in English and Spanish alike unless the Spanish welcome is set."
+        ),
     )
     welcome_text_es = models.TextField(
-        "welcome text (Spanish)",
+        _("welcome text (Spanish)"),
         max_length=500,
         blank=True,
-        help_text="The welcome for patrons reading Spanish; empty to use the welcome text above.",
+        help_text=_("The welcome for patrons reading Spanish; empty to use the welcome text above."),
     )
 
     class Meta:
-        verbose_name = verbose_name_plural = "desk settings"
+        verbose_name = verbose_name_plural = _("desk settings")
         constraints = [
             models.CheckConstraint(condition=models.Q(retention_days__gte=1), name="retention_at_least_one_day")
         ]
@@ -217,7 +258,7 @@ class DeskSettings(models.Model):
         ]
 
     def __str__(self):
-        return "Desk settings"
+        return gettext("Desk settings")
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
@@ -229,13 +270,18 @@ class DeskSettings(models.Model):
         if ratio is not None and ratio < 4.5:
             raise ValidationError(
                 {
-                    "widget_colour": f"White text on this colour has a contrast of {ratio:.1f}:1; "
-                    "choose a darker colour (at least 4.5:1, WCAG AA)."
+                    "widget_colour": gettext(
+                        "White text on this colour has a contrast of %(ratio).1f:1; "
+                        "choose a darker colour (at least 4.5:1, WCAG AA)."
+                    )
+                    % {"ratio": ratio}
                 }
             )
         for line in self.embedding_sites.splitlines():
             if line.strip() and not URLValidator(schemes=["http", "https"]).regex.match(line.strip()):
-                raise ValidationError({"embedding_sites": f"“{line.strip()[:80]}” is not a web address."})
+                raise ValidationError(
+                    {"embedding_sites": gettext("“%(site)s” is not a web address.") % {"site": line.strip()[:80]}}
+                )
 
     def launcher_label_for(self, language: str) -> str:
         """The admin's button words in `language`, or "" for the widget's own words."""
@@ -261,29 +307,37 @@ class AuditEntry(models.Model):
     """
 
     class Action(models.TextChoices):
-        VIEWED_TRANSCRIPT = "viewed_transcript", "Viewed a transcript"
-        TRANSFERRED_CHAT = "transferred_chat", "Transferred a chat"
-        REASSIGNED_CHAT = "reassigned_chat", "Reassigned a chat"
-        CLOSED_CHAT = "closed_chat", "Closed a chat"
-        CHANGED_TICKET_QUEUE = "changed_ticket_queue", "Changed a ticket's queue"
-        CHANGED_TICKET_ASSIGNEE = "changed_ticket_assignee", "Changed a ticket's assignee"
-        EXPORTED = "exported", "Exported data"
-        ERASED_PATRON = "erased_patron", "Erased a patron's data"
-        RETENTION_RUN = "retention_run", "Anonymised old chats and tickets"
+        VIEWED_TRANSCRIPT = "viewed_transcript", _("Viewed a transcript")
+        TRANSFERRED_CHAT = "transferred_chat", _("Transferred a chat")
+        REASSIGNED_CHAT = "reassigned_chat", _("Reassigned a chat")
+        CLOSED_CHAT = "closed_chat", _("Closed a chat")
+        CHANGED_TICKET_QUEUE = "changed_ticket_queue", _("Changed a ticket's queue")
+        CHANGED_TICKET_ASSIGNEE = "changed_ticket_assignee", _("Changed a ticket's assignee")
+        EXPORTED = "exported", _("Exported data")
+        ERASED_PATRON = "erased_patron", _("Erased a patron's data")
+        RETENTION_RUN = "retention_run", _("Anonymised old chats and tickets")
 
-    at = models.DateTimeField(default=timezone.now, db_index=True)
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
     )
-    actor_name = models.CharField(max_length=150, blank=True, help_text="Kept if the account is deleted.")
-    action = models.CharField(max_length=40, choices=Action.choices)
-    object_type = models.CharField(max_length=40, blank=True)
-    object_id = models.CharField(max_length=64, blank=True)
-    detail = models.JSONField(default=dict, blank=True)
+    actor_name = models.CharField(
+        _("actor name"), max_length=150, blank=True, help_text=_("Kept if the account is deleted.")
+    )
+    action = models.CharField(_("action"), max_length=40, choices=Action.choices)
+    object_type = models.CharField(_("object type"), max_length=40, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]
-        verbose_name_plural = "audit entries"
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
         indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object")]
 
     def __str__(self):

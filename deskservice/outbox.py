@@ -20,6 +20,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from kombu.exceptions import OperationalError
 
 logger = logging.getLogger(__name__)
@@ -134,11 +135,11 @@ def send_again(*, model, task, pk: int):
     with transaction.atomic():
         row = model.objects.select_for_update(of=("self",)).filter(pk=pk).first()
         if row is None:
-            raise NotFailed("It no longer exists.")
+            raise NotFailed(gettext_noop("It no longer exists."))
         if row.status != FAILED:
-            raise NotFailed(f"It is {row.get_status_display().lower()}, not failed.")
+            raise NotFailed(gettext("It is %(status)s, not failed.") % {"status": row.get_status_display().lower()})
         if not (getattr(row, "to_email", "") or getattr(row, "to_phone", "")):
-            raise NotFailed("Its address was erased (retention or a patron's request).")
+            raise NotFailed(gettext_noop("Its address was erased (retention or a patron's request)."))
         row.status, row.attempts, row.last_error, row.next_attempt_at = PENDING, 0, "", timezone.now()
         row.save(update_fields=["status", "attempts", "last_error", "next_attempt_at"])
         transaction.on_commit(lambda: enqueue(task, model, pk))

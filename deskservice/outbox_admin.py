@@ -1,6 +1,7 @@
 """Send again: the admin action that puts failed outbox rows (deskservice/outbox.py) back in it."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from deskservice import roles
 from deskservice.admin_actions import run_each
@@ -21,6 +22,6 @@ class SendAgainAdmin(admin.ModelAdmin):
     def has_send_again_permission(self, request):
         return request.user.has_perm(roles.RUN_DESK)
 
-    @admin.action(description="Send again", permissions=["send_again"])
+    @admin.action(description=_("Send again"), permissions=["send_again"])
     def send_again_action(self, request, queryset):
         run_each(request, queryset, lambda row: self.send_again(row, request.user))

@@ -131,6 +131,8 @@ LANGUAGE_CODE = "en"
 # The widget and the patron's emails come in these languages; the staff side is translatable too.
 LANGUAGES = [("en", "English"), ("es", "Español")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The staff's choice from the top bar's switch (set_language) lasts a year, not one browser session.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 TIME_ZONE = env.str("TIME_ZONE", default="America/Los_Angeles")
 USE_I18N = True
 USE_TZ = True
@@ -327,6 +329,8 @@ CONTENT_SECURITY_POLICY = {
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=PRODUCTION)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=PRODUCTION)
+# The staff's language choice: no secret, but sent only where the session cookie is.
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # The dashboard is used for a shift at a time; a session left open on a shared desk PC expires.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL])

@@ -66,6 +66,8 @@ urlpatterns = [
     path("widget/", views.widget_frame, name="widget"),
     # The widget's words for its JavaScript, in the language its `lang` parameter asks for.
     path("widget/i18n.js", JavaScriptCatalog.as_view(), name="widget-i18n"),
+    # The staff's language switch in the top bar: Django's set_language (POST, CSRF), kept in a cookie.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", health.healthz, name="healthz"),
     path("api/widget/v1/", include((widget_v1, "widget_api"))),
     path("desk/", include((desk, "desk"))),

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.decorators.clickjacking import xframe_options_exempt
 
 from chat.desk_api import operator_endpoint
@@ -62,7 +63,7 @@ def widget_frame(request):
 @login_required
 def dashboard(request):
     if not is_operator(request.user):
-        raise PermissionDenied("Only operators of a department can open the chat dashboard.")
+        raise PermissionDenied(gettext("Only operators of a department can open the chat dashboard."))
     return render(request, "desk/dashboard.html", {"heartbeat_seconds": settings.DESK_HEARTBEAT_SECONDS})
 
 
@@ -74,7 +75,7 @@ def chat_transcript(request, chat_id):
     from chat.transcripts import transcript_lines
 
     if not is_operator(request.user):
-        raise PermissionDenied("Only staff who work the desk can read transcripts.")
+        raise PermissionDenied(gettext("Only staff who work the desk can read transcripts."))
     chat = Chat.objects.select_related("department", "operator").filter(pk=chat_id).first()
     if chat is None or not may_see(request.user, chat):
         raise Http404("No such chat.")

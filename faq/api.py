@@ -2,10 +2,12 @@
 
 from django.conf import settings
 from django.http import JsonResponse
+from django.utils.translation import gettext
 
 from chat.desk_api import operator_endpoint
 from chat.widget_api import widget_endpoint
 from deskservice.jsonapi import BadRequest, error_response
+from deskservice.languages import request_language
 from deskservice.models import Department
 from deskservice.ratelimit import client_ip, hit, too_many
 from faq import search, services
@@ -31,7 +33,8 @@ def widget_suggestions(request):
     if slug:
         department = Department.objects.filter(slug=slug[:50], active=True).first()
     entries = search.search(_query(request), limit=3, department=department)
-    return JsonResponse({"results": [entry.as_json(request) for entry in entries]})
+    language = request_language(request)
+    return JsonResponse({"results": [entry.as_json(request, language=language) for entry in entries]})
 
 
 @widget_endpoint(["POST"])
@@ -41,8 +44,8 @@ def widget_view(request, entry_id):
         return too_many()
     entry = services.count_view(entry_id=entry_id)
     if entry is None:
-        return error_response("That answer is not available.", 404)
-    return JsonResponse(entry.as_json(request))
+        return error_response(gettext("That answer is not available."), 404)
+    return JsonResponse(entry.as_json(request, language=request_language(request)))
 
 
 @operator_endpoint(["GET"])

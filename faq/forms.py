@@ -1,10 +1,11 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from faq.models import FaqEntry
 
 
 class FaqEntryForm(forms.ModelForm):
-    link = forms.URLField(label="More information", required=False, assume_scheme="https")
+    link = forms.URLField(label=_("More information"), required=False, assume_scheme="https")
 
     class Meta:
         model = FaqEntry

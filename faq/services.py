@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.db.models import F
 from django.utils.text import slugify
+from django.utils.translation import gettext_noop
 
 from faq.models import FaqEntry
 
@@ -37,12 +38,12 @@ def create_entry(
     """Make an FAQ entry (Make FAQ), by `actor`, from a chat or ticket answer or from scratch."""
     question, answer = (question or "").strip(), (answer or "").strip()
     if not question:
-        raise FaqError("Write the question patrons ask.", field="question")
+        raise FaqError(gettext_noop("Write the question patrons ask."), field="question")
     if not answer:
-        raise FaqError("Write the answer.", field="answer")
+        raise FaqError(gettext_noop("Write the answer."), field="answer")
     with transaction.atomic():
         if slug and FaqEntry.objects.filter(slug=slug).exists():
-            raise FaqError("Another FAQ entry already has that address.", field="slug")
+            raise FaqError(gettext_noop("Another FAQ entry already has that address."), field="slug")
         return FaqEntry.objects.create(
             question=question[:300],
             answer=answer,

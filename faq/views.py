@@ -6,10 +6,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from chat.models import Chat, Message
 from chat.selectors import may_see_chat
+from deskservice.languages import refusal
 from deskservice.selectors import is_operator
 from faq import services
 from faq.forms import FaqEntryForm
@@ -76,7 +78,7 @@ def _source(request) -> dict:
 def make_faq(request):
     """Make FAQ: a pre-filled form from a staff answer; Save creates the entry."""
     if not is_operator(request.user):
-        raise PermissionDenied("Only operators can make FAQ entries.")
+        raise PermissionDenied(gettext("Only operators can make FAQ entries."))
     source = _source(request)
     form = FaqEntryForm(request.POST or None, initial=source["initial"])
     if request.method == "POST" and form.is_valid():
@@ -88,7 +90,7 @@ def make_faq(request):
                 **form.cleaned_data,
             )
         except services.FaqError as error:
-            form.add_error(error.field, str(error))
+            form.add_error(error.field, refusal(error))
         else:
             return redirect(f"{request.path}?saved={entry.pk}")
     saved = (

@@ -105,6 +105,8 @@ RULES = {
     "desk:alert_preferences": Rule(OPERATOR, ("GET", "POST")),
     "desk:chat_ticket": Rule(OPERATOR, ("GET",), chat_scoped=True),
     "widget_api:launcher": Rule(PUBLIC),
+    # The language switch in the top bar: anyone, the sign-in page included (a cookie, nothing more).
+    "set_language": Rule(PUBLIC, ("POST",)),
 }
 
 WS_RULES = {

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from deskservice.admin_actions import choose_operator_then, run_each
 from deskservice.admin_export import export_csv_action, has_export_permission
@@ -93,29 +95,31 @@ class TicketAdmin(admin.ModelAdmin):
         # updated_at, and with it the ticket's retention date).
         return obj is None and super().has_change_permission(request)
 
-    @admin.display(description="Work it on the desk")
+    @admin.display(description=_("Work it on the desk"))
     def desk_page(self, ticket):
         return format_html(
-            '<a href="{}">Ticket #{}</a>', reverse("tickets:detail", args=[ticket.number]), ticket.number
+            '<a href="{}">{}</a>',
+            reverse("tickets:detail", args=[ticket.number]),
+            gettext("Ticket #%(number)s") % {"number": ticket.number},
         )
 
     def has_reassign_permission(self, request):
         return request.user.has_perm("tickets.reassign_ticket")
 
-    @admin.action(description="Reassign to an operator", permissions=["reassign"])
+    @admin.action(description=_("Reassign to an operator"), permissions=["reassign"])
     def reassign_tickets(self, request, queryset):
         return choose_operator_then(
             request,
             queryset,
             action="reassign_tickets",
-            question="Assign these tickets to:",
-            button="Reassign",
+            question=gettext("Assign these tickets to:"),
+            button=gettext("Reassign"),
             apply=lambda ticket, operator: services.transfer_ticket(
                 ticket=ticket, operator=request.user, queue=ticket.queue, assignee=operator
             ),
         )
 
-    @admin.action(description="Close", permissions=["reassign"])
+    @admin.action(description=pgettext_lazy("close the tickets", "Close"), permissions=["reassign"])
     def close_tickets(self, request, queryset):
         run_each(
             request,

@@ -3,6 +3,8 @@
 import re
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tickets import selectors
 from tickets.mail import one_line
@@ -11,10 +13,10 @@ from tickets.services import MAX_BODY, MAX_QUESTION
 
 PHONE = re.compile(r"^[0-9+()./\-\s#xXextEXT]*$")
 MANUAL_SOURCES = [
-    (Ticket.Source.PHONE, "Phone"),
-    (Ticket.Source.WALK_IN, "Walk-in"),
-    (Ticket.Source.SMS, "SMS"),
-    (Ticket.Source.EMAIL, "Email"),
+    (Ticket.Source.PHONE, Ticket.Source.PHONE.label),
+    (Ticket.Source.WALK_IN, Ticket.Source.WALK_IN.label),
+    (Ticket.Source.SMS, Ticket.Source.SMS.label),
+    (Ticket.Source.EMAIL, Ticket.Source.EMAIL.label),
 ]
 
 
@@ -30,10 +32,12 @@ def _one_line_field(value: str, limit: int) -> str:
 
 
 class PatronFields(forms.Form):
-    name = forms.CharField(label="Patron name", max_length=100, required=False)
-    email = forms.EmailField(label="Email", max_length=254, help_text="Required: replies go here.")
-    phone = forms.CharField(label="Phone", max_length=30, required=False)
-    question = forms.CharField(label="Question", widget=forms.Textarea(attrs={"rows": 6}), max_length=MAX_QUESTION)
+    name = forms.CharField(label=_("Patron name"), max_length=100, required=False)
+    email = forms.EmailField(
+        label=pgettext_lazy("address", "Email"), max_length=254, help_text=_("Required: replies go here.")
+    )
+    phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
+    question = forms.CharField(label=_("Question"), widget=forms.Textarea(attrs={"rows": 6}), max_length=MAX_QUESTION)
 
     def clean_name(self):
         return _one_line_field(self.cleaned_data["name"], 100)
@@ -41,14 +45,14 @@ class PatronFields(forms.Form):
     def clean_phone(self):
         phone = self.cleaned_data["phone"].strip()
         if not PHONE.match(phone):
-            raise forms.ValidationError("Use digits, spaces and + ( ) - only.")
+            raise forms.ValidationError(_("Use digits, spaces and + ( ) - only."))
         return phone
 
 
 class TicketAssignmentFields(forms.Form):
-    queue = forms.ModelChoiceField(label="Queue", queryset=Queue.objects.all(), empty_label=None)
+    queue = forms.ModelChoiceField(label=_("Queue"), queryset=Queue.objects.all(), empty_label=None)
     assignee = OperatorChoiceField(
-        label="Assign to", queryset=selectors.assignable_operators(), required=False, empty_label="Unassigned"
+        label=_("Assign to"), queryset=selectors.assignable_operators(), required=False, empty_label=_("Unassigned")
     )
 
     def __init__(self, *args, **kwargs):
@@ -60,10 +64,12 @@ class TicketAssignmentFields(forms.Form):
 class CreateTicketForm(PatronFields, TicketAssignmentFields):
     """Answers > Create: a phone, SMS or walk-in question typed in by the operator."""
 
-    subject = forms.CharField(label="Subject", max_length=120, required=False, help_text="Defaults to the question.")
-    source = forms.ChoiceField(label="Asked by", choices=MANUAL_SOURCES, initial=Ticket.Source.PHONE)
+    subject = forms.CharField(
+        label=_("Subject"), max_length=120, required=False, help_text=_("Defaults to the question.")
+    )
+    source = forms.ChoiceField(label=_("Asked by"), choices=MANUAL_SOURCES, initial=Ticket.Source.PHONE)
     note = forms.CharField(
-        label="Internal note", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=MAX_BODY
+        label=_("Internal note"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=MAX_BODY
     )
 
     field_order = ["name", "email", "phone", "source", "subject", "question", "queue", "assignee", "note"]
@@ -76,7 +82,7 @@ class ChatTicketForm(PatronFields, TicketAssignmentFields):
     """Create Ticket from a chat: the patron's contact and question come from the chat."""
 
     note = forms.CharField(
-        label="Internal note", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=MAX_BODY
+        label=_("Internal note"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=MAX_BODY
     )
 
     field_order = ["queue", "assignee", "note", "name", "email", "phone", "question"]
@@ -98,35 +104,39 @@ class VersionedForm(TicketPageForm):
 
 class ReplyForm(VersionedForm):
     id_prefix = "reply"
-    body = forms.CharField(label="Reply", widget=forms.Textarea(attrs={"rows": 7}), max_length=MAX_BODY)
+    body = forms.CharField(
+        label=pgettext_lazy("noun: a reply to the patron", "Reply"),
+        widget=forms.Textarea(attrs={"rows": 7}),
+        max_length=MAX_BODY,
+    )
 
 
 class NoteForm(TicketPageForm):
     id_prefix = "note"
-    body = forms.CharField(label="Internal note", widget=forms.Textarea(attrs={"rows": 5}), max_length=MAX_BODY)
+    body = forms.CharField(label=_("Internal note"), widget=forms.Textarea(attrs={"rows": 5}), max_length=MAX_BODY)
 
 
 class StatusForm(VersionedForm):
     id_prefix = "status"
-    status = forms.ChoiceField(label="Status", choices=Ticket.Status.choices)
+    status = forms.ChoiceField(label=_("Status"), choices=Ticket.Status.choices)
 
 
 class TransferForm(VersionedForm, TicketAssignmentFields):
     id_prefix = "transfer"
     team = forms.ModelChoiceField(
-        label="External team",
+        label=_("External team"),
         queryset=ExternalTeam.objects.filter(active=True),
         required=False,
-        empty_label="None: keep it in the library",
+        empty_label=_("None: keep it in the library"),
     )
     note = forms.CharField(
-        label="Note",
+        label=_("Note"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         max_length=MAX_BODY,
-        help_text="Sent to the external team with the question and transcript; otherwise kept as an internal note.",
+        help_text=_("Sent to the external team with the question and transcript; otherwise kept as an internal note."),
     )
-    close = forms.BooleanField(label="Close the ticket on our side", required=False)
+    close = forms.BooleanField(label=_("Close the ticket on our side"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -139,16 +149,18 @@ class TakeForm(VersionedForm):
 
 class TicketFilterForm(forms.Form):
     view = forms.ChoiceField(choices=list(selectors.VIEWS.items()), required=False)
-    q = forms.CharField(label="Search", max_length=200, required=False)
+    q = forms.CharField(label=_("Search"), max_length=200, required=False)
     queue = forms.ModelChoiceField(
-        label="Queue", queryset=Queue.objects.all(), required=False, empty_label="All queues"
+        label=_("Queue"), queryset=Queue.objects.all(), required=False, empty_label=_("All queues")
     )
     status = forms.ChoiceField(
-        label="Status",
-        choices=[("", "Open and pending"), ("all", "Any status"), *Ticket.Status.choices],
+        label=_("Status"),
+        choices=[("", _("Open and pending")), ("all", _("Any status")), *Ticket.Status.choices],
         required=False,
     )
-    source = forms.ChoiceField(label="Source", choices=[("", "Any source"), *Ticket.Source.choices], required=False)
+    source = forms.ChoiceField(
+        label=_("Source"), choices=[("", _("Any source")), *Ticket.Source.choices], required=False
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

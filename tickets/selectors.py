@@ -4,6 +4,8 @@ import re
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from deskservice.models import User
 from tickets.models import Queue, Ticket, TicketAttachment, TicketMessage
@@ -61,7 +63,11 @@ def assignable_operators():
 
 # --- Lists ----------------------------------------------------------------------------------
 
-VIEWS = {"mine": "Mine", "unassigned": "Unassigned in my queues", "all": "All tickets"}
+VIEWS = {
+    "mine": pgettext_lazy("my tickets", "Mine"),
+    "unassigned": _("Unassigned in my queues"),
+    "all": _("All tickets"),
+}
 
 
 @dataclass
@@ -146,13 +152,14 @@ def history(ticket):
     return ticket.changes.select_related("actor").order_by("created_at", "id")
 
 
+# Whole sentences, so that each language words them its own way.
 ADDED = {
-    TicketMessage.Kind.PATRON: "an email",
-    TicketMessage.Kind.REPLY: "a reply",
-    TicketMessage.Kind.NOTE: "an internal note",
-    TicketMessage.Kind.REFERRAL: "a referral",
-    TicketMessage.Kind.EXTERNAL: "an email",
-    TicketMessage.Kind.BOUNCE: "a delivery failure",
+    TicketMessage.Kind.PATRON: gettext_noop("%(who)s added an email"),
+    TicketMessage.Kind.REPLY: gettext_noop("%(who)s added a reply"),
+    TicketMessage.Kind.NOTE: gettext_noop("%(who)s added an internal note"),
+    TicketMessage.Kind.REFERRAL: gettext_noop("%(who)s added a referral"),
+    TicketMessage.Kind.EXTERNAL: gettext_noop("%(who)s added an email"),
+    TicketMessage.Kind.BOUNCE: gettext_noop("%(who)s added a delivery failure"),
 }
 
 
@@ -164,9 +171,13 @@ def last_activity(ticket) -> str:
     if latest is None:
         return ""
     if isinstance(latest, TicketMessage):
-        who = latest.author.display_name if latest.author_id else (latest.from_name or latest.from_email or "Someone")
-        return f"{who} added {ADDED[latest.kind]}"
-    who = latest.actor.display_name if latest.actor_id else "The desk"
+        who = latest.author.display_name if latest.author_id else (latest.from_name or latest.from_email)
+        return gettext(ADDED[latest.kind]) % {"who": who or gettext("Someone")}
+    who = latest.actor.display_name if latest.actor_id else gettext("The desk")
     if latest.field == "created":
-        return f"{who} created it"
-    return f"{who} changed the {latest.get_field_display().lower()} to {latest.new_value or 'nothing'}"
+        return gettext("%(who)s created it") % {"who": who}
+    return gettext("%(who)s changed the %(field)s to %(value)s") % {
+        "who": who,
+        "field": latest.get_field_display().lower(),
+        "value": latest.shown_new_value or gettext("nothing"),
+    }

@@ -12,7 +12,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 
 from deskservice import audit, outbox, roles
 from deskservice.languages import supported_language
@@ -62,7 +63,7 @@ def default_queue_for(department=None) -> Queue:
         queue = Queue.objects.filter(department=department).order_by("id").first()
     queue = queue or Queue.objects.filter(is_default=True).first() or Queue.objects.order_by("id").first()
     if queue is None:
-        raise TicketError("The desk has no ticket queue yet; a supervisor must create one in admin.")
+        raise TicketError(gettext_noop("The desk has no ticket queue yet; a supervisor must create one in admin."))
     return queue
 
 
@@ -90,7 +91,9 @@ def create_ticket(
     `acknowledge=False` for automatic mail, which must never be answered). Publishes new
     dashboard counts to the queue's operators.
     """
-    question = _clean_body(question, field="question", limit=MAX_QUESTION, empty="Please write your question.")
+    question = _clean_body(
+        question, field="question", limit=MAX_QUESTION, empty=gettext_noop("Please write your question.")
+    )
     email = _clean_email(email)
     if operator is not None:
         _require_operator(operator)
@@ -134,11 +137,14 @@ def create_ticket_from_chat(
     transcript) and the patron's contact, and the patron is told in the chat that follow-up
     comes by email. A chat becomes at most one ticket; pressing Create Ticket twice is refused."""
     from chat.models import Chat
-    from chat.services import post_system_message
+    from chat.services import in_patron_language, post_system_message
 
     _require_operator(operator)
     if not selectors.may_create_ticket_from(operator, chat):
-        raise NotAllowed(f"Only operators of {chat.department.name} can create a ticket from this chat.")
+        raise NotAllowed(
+            gettext("Only operators of %(department)s can create a ticket from this chat.")
+            % {"department": chat.department.name}
+        )
     question = _clean_body(question or chat.question, field="question", limit=MAX_QUESTION, empty="")
     email = _clean_email(email)
     source = Ticket.Source.SMS if chat.source == Chat.Source.SMS else Ticket.Source.CHAT
@@ -148,7 +154,9 @@ def create_ticket_from_chat(
             Chat.objects.select_for_update().filter(pk=chat.pk).first()
             existing = Ticket.objects.filter(chat=chat).first()
             if existing:
-                raise TicketConflict(f"This chat already became ticket #{existing.number}.")
+                raise TicketConflict(
+                    gettext("This chat already became ticket #%(number)s.") % {"number": existing.number}
+                )
             ticket = _open_ticket(
                 queue=queue,
                 source=source,
@@ -164,11 +172,20 @@ def create_ticket_from_chat(
             )
             post_system_message(
                 chat=chat,
-                body=f"We created ticket #{ticket.number} for your question. Follow-up will come by email to {email}.",
+                body=in_patron_language(
+                    chat,
+                    gettext_noop(
+                        "We created ticket #%(number)s for your question. Follow-up will come by email to %(email)s."
+                    ),
+                    number=ticket.number,
+                    email=email,
+                ),
             )
     except IntegrityError:
         existing = Ticket.objects.filter(chat=chat).first()
-        raise TicketConflict(f"This chat already became ticket #{existing.number if existing else '?'}.") from None
+        raise TicketConflict(
+            gettext("This chat already became ticket #%(number)s.") % {"number": existing.number if existing else "?"}
+        ) from None
     return ticket
 
 
@@ -204,7 +221,7 @@ def _open_ticket(
         source_message_id=source_message_id[:255],
         language=supported_language(language) or (chat.language if chat else settings.LANGUAGE_CODE),
     )
-    _record(ticket, operator, TicketChange.Field.CREATED, "", ticket.get_source_display())
+    _record(ticket, operator, TicketChange.Field.CREATED, "", Ticket.Source(ticket.source).label)
     if assignee is not None:
         _record(ticket, operator, TicketChange.Field.ASSIGNEE, "", assignee.display_name)
     note = (note or "").strip()
@@ -221,7 +238,7 @@ def reply_to_ticket(*, ticket, operator, body: str, close: bool = False, expecte
     """Reply: email the patron. The ticket then waits for them (pending), or, with Submit as
     Closed, is closed in the same step. Refused if the ticket changed since the form was loaded."""
     _require_operator(operator)
-    body = _clean_body(body, field="body", limit=MAX_BODY, empty="Write a reply before sending it.")
+    body = _clean_body(body, field="body", limit=MAX_BODY, empty=gettext_noop("Write a reply before sending it."))
     with transaction.atomic():
         ticket = _lock(ticket, expected_version)
         message_id = new_message_id(ticket)
@@ -245,7 +262,7 @@ def reply_to_ticket(*, ticket, operator, body: str, close: bool = False, expecte
 def add_internal_note(*, ticket, operator, body: str) -> TicketMessage:
     """Internal note: seen by staff only, never emailed. Notes never conflict: nothing is overwritten."""
     _require_operator(operator)
-    body = _clean_body(body, field="body", limit=MAX_BODY, empty="Write the note before saving it.")
+    body = _clean_body(body, field="body", limit=MAX_BODY, empty=gettext_noop("Write the note before saving it."))
     with transaction.atomic():
         ticket = _lock(ticket, None)
         entry = TicketMessage.objects.create(ticket=ticket, kind=TicketMessage.Kind.NOTE, author=operator, body=body)
@@ -257,7 +274,7 @@ def change_ticket_status(*, ticket, operator, status: str, expected_version=None
     """Move the ticket along its status flow (Ticket.TRANSITIONS)."""
     _require_operator(operator)
     if status not in Ticket.Status.values:
-        raise TicketError("Choose open, pending or closed.", field="status")
+        raise TicketError(gettext_noop("Choose open, pending or closed."), field="status")
     with transaction.atomic():
         ticket = _lock(ticket, expected_version)
         if ticket.status == status:
@@ -277,7 +294,7 @@ def transfer_ticket(
     if assignee is not None:
         _require_assignable(assignee)
     if team is not None and not team.active:
-        raise TicketError(f"{team.name} no longer takes referrals.", field="team")
+        raise TicketError(gettext("%(team)s no longer takes referrals.") % {"team": team.name}, field="team")
     note = (note or "").strip()[:MAX_BODY]
     with transaction.atomic():
         ticket = _lock(ticket, expected_version)
@@ -317,7 +334,8 @@ def _require_may_reassign(ticket, operator) -> None:
     if ticket.assignee_id in (None, operator.pk) or operator.has_perm(roles.REASSIGN_TICKET):
         return
     raise TicketError(
-        f"This ticket is assigned to {ticket.assignee.display_name}; only a supervisor can reassign it.",
+        gettext("This ticket is assigned to %(name)s; only a supervisor can reassign it.")
+        % {"name": ticket.assignee.display_name},
         field="assignee",
     )
 
@@ -409,10 +427,13 @@ def _lock(ticket, expected_version) -> Ticket:
         .get(pk=ticket.pk)
     )
     if expected_version is not None and locked.version != int(expected_version):
-        what = selectors.last_activity(locked)
+        what = selectors.last_activity(locked) or gettext("Someone changed this ticket")
         raise TicketConflict(
-            f"{what or 'Someone changed this ticket'} while you were working on it, so nothing was saved. "
-            "Read the latest version below and try again; your text is still in the form."
+            gettext(
+                "%(what)s while you were working on it, so nothing was saved. "
+                "Read the latest version below and try again; your text is still in the form."
+            )
+            % {"what": what}
         )
     return locked
 
@@ -422,10 +443,11 @@ def _move(ticket, status, actor) -> None:
         return
     if not ticket.can_move_to(status):
         raise TicketError(
-            f"A {ticket.get_status_display().lower()} ticket cannot become {Ticket.Status(status).label.lower()}.",
+            gettext("A %(current)s ticket cannot become %(next)s.")
+            % {"current": ticket.get_status_display().lower(), "next": Ticket.Status(status).label.lower()},
             field="status",
         )
-    _record(ticket, actor, TicketChange.Field.STATUS, ticket.get_status_display(), Ticket.Status(status).label)
+    _record(ticket, actor, TicketChange.Field.STATUS, Ticket.Status(ticket.status).label, Ticket.Status(status).label)
     closing_or_reopening = Ticket.Status.CLOSED in (ticket.status, status)
     ticket.status = status
     ticket.closed_at = timezone.now() if status == Ticket.Status.CLOSED else None
@@ -440,9 +462,11 @@ def _saved(ticket, extra=()) -> None:
 
 
 def _record(ticket, actor, field, old, new) -> None:
-    TicketChange.objects.create(
-        ticket=ticket, actor=actor, field=field, old_value=str(old)[:200], new_value=str(new)[:200]
-    )
+    # Labels (status, source) are stored in the desk's language, whoever acts; the history shows
+    # them in its reader's (TicketChange.shown_old_value).
+    with translation.override(settings.LANGUAGE_CODE):
+        old, new = str(old)[:200], str(new)[:200]
+    TicketChange.objects.create(ticket=ticket, actor=actor, field=field, old_value=old, new_value=new)
 
 
 def _queue_email(ticket, kind, *, to: str, entry=None) -> OutgoingEmail:
@@ -461,7 +485,7 @@ def _queue_email(ticket, kind, *, to: str, entry=None) -> OutgoingEmail:
     return outgoing
 
 
-MAIL_WAITING = (
+MAIL_WAITING = gettext_noop(
     "The mail queue cannot be reached just now: the email is saved and will be sent by itself once it is back."
 )
 
@@ -490,17 +514,20 @@ def _publish_counts(*, queues, people) -> None:
 
 def _require_operator(user) -> None:
     if not is_operator(user):
-        raise NotAllowed("Only operators of a department can work on tickets.")
+        raise NotAllowed(gettext_noop("Only operators of a department can work on tickets."))
 
 
 def _require_supervisor(user) -> None:
     if not user.has_perm(roles.RUN_DESK):
-        raise NotAllowed("Only supervisors can send failed emails again.")
+        raise NotAllowed(gettext_noop("Only supervisors can send failed emails again."))
 
 
 def _require_assignable(user) -> None:
     if not selectors.assignable_operators().filter(pk=user.pk).exists():
-        raise TicketError(f"{user.display_name} is not an operator and cannot be assigned tickets.", field="assignee")
+        raise TicketError(
+            gettext("%(name)s is not an operator and cannot be assigned tickets.") % {"name": user.display_name},
+            field="assignee",
+        )
 
 
 def _clean_body(value, *, field: str, limit: int, empty: str) -> str:
@@ -517,5 +544,5 @@ def _clean_email(value) -> str:
     try:
         validate_email(email)
     except ValidationError:
-        raise TicketError("An email address is needed so that we can reply.", field="email") from None
+        raise TicketError(gettext_noop("An email address is needed so that we can reply."), field="email") from None
     return email

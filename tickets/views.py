@@ -13,10 +13,12 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chat.models import Chat
 from deskservice import audit
+from deskservice.languages import refusal
 from deskservice.selectors import is_operator
 from tickets import selectors, services
 from tickets.attachments import attachment_path
@@ -40,7 +42,7 @@ def operator_required(view):
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         if not is_operator(request.user):
-            raise PermissionDenied("Only operators of a department can work on tickets.")
+            raise PermissionDenied(gettext("Only operators of a department can work on tickets."))
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -183,12 +185,15 @@ def _chat_from_request(request):
     if chat is None:
         raise Http404("No chat has that id.")
     if not selectors.may_create_ticket_from(request.user, chat):
-        raise PermissionDenied(f"Only operators of {chat.department.name} can create a ticket from this chat.")
+        raise PermissionDenied(
+            gettext("Only operators of %(department)s can create a ticket from this chat.")
+            % {"department": chat.department.name}
+        )
     return chat
 
 
 def _created(request, ticket):
-    request.session[NOTICE] = f"Ticket #{ticket.number} created."
+    request.session[NOTICE] = gettext("Ticket #%(number)s created.") % {"number": ticket.number}
     return redirect("tickets:detail", number=ticket.number)
 
 
@@ -213,7 +218,9 @@ def ticket_reply(request, number):
         services.reply_to_ticket(
             ticket=ticket, operator=request.user, body=data["body"], close=close, expected_version=data["version"]
         )
-        return "Reply sent and ticket closed." if close else "Reply sent; the ticket waits for the patron (pending)."
+        if close:
+            return gettext("Reply sent and ticket closed.")
+        return gettext("Reply sent; the ticket waits for the patron (pending).")
 
     return _act(request, ticket, form, act, tab="reply", form_name="reply_form", closes=lambda data: close)
 
@@ -225,7 +232,7 @@ def ticket_note(request, number):
 
     def act(data):
         services.add_internal_note(ticket=ticket, operator=request.user, body=data["body"])
-        return "Internal note added."
+        return gettext("Internal note added.")
 
     return _act(request, ticket, NoteForm(request.POST), act, tab="note", form_name="note_form")
 
@@ -239,7 +246,7 @@ def ticket_status(request, number):
         changed = services.change_ticket_status(
             ticket=ticket, operator=request.user, status=data["status"], expected_version=data["version"]
         )
-        return f"Status is now {changed.get_status_display().lower()}."
+        return gettext("Status is now %(status)s.") % {"status": changed.get_status_display().lower()}
 
     return _act(
         request,
@@ -288,19 +295,35 @@ def ticket_take(request, number):
 
     def act(data):
         services.take_ticket(ticket=ticket, operator=request.user, expected_version=data["version"])
-        return "The ticket is assigned to you."
+        return gettext("The ticket is assigned to you.")
 
     return _act(request, ticket, TakeForm(request.POST), act, tab=None, form_name="take_form")
 
 
 def _transfer_notice(ticket, data) -> str:
+    # Whole sentences, closed or not, so that each language words them its own way.
+    close = data["close"]
     if data["team"]:
-        done = f"Referred to {data['team'].name}; they have been emailed the ticket"
+        sentence = (
+            gettext("Referred to %(team)s; they have been emailed the ticket and closed.")
+            if close
+            else gettext("Referred to %(team)s; they have been emailed the ticket.")
+        )
     elif ticket.assignee_id:
-        done = f"Assigned to {ticket.assignee.display_name} in {ticket.queue.name}"
+        sentence = (
+            gettext("Assigned to %(name)s in %(queue)s and closed.")
+            if close
+            else gettext("Assigned to %(name)s in %(queue)s.")
+        )
     else:
-        done = f"Left unassigned in {ticket.queue.name}"
-    return done + (" and closed." if data["close"] else ".")
+        sentence = (
+            gettext("Left unassigned in %(queue)s and closed.") if close else gettext("Left unassigned in %(queue)s.")
+        )
+    return sentence % {
+        "team": data["team"].name if data["team"] else "",
+        "name": ticket.assignee.display_name if ticket.assignee_id else "",
+        "queue": ticket.queue.name,
+    }
 
 
 def _act(request, ticket, form, act, *, tab, form_name, closes=lambda data: False):
@@ -318,7 +341,7 @@ def _act(request, ticket, form, act, *, tab, form_name, closes=lambda data: Fals
                 form.data["version"] = ticket.version
         else:
             if services.mail_waits_for_queue(ticket):
-                notice += " " + services.MAIL_WAITING
+                notice += " " + gettext(services.MAIL_WAITING)
             request.session[NOTICE] = notice
             if closes(form.cleaned_data):
                 # Closing offers the Reference Analytics form, as End Chat does.
@@ -370,7 +393,7 @@ def _ticket_or_404(number) -> Ticket:
 
 def _form_error(form, error) -> int:
     field = error.field if error.field in form.fields else None
-    form.add_error(field, str(error))
+    form.add_error(field, refusal(error))
     return error.status_code
 
 

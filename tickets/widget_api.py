@@ -4,7 +4,7 @@ from django.http import JsonResponse
 from django.utils.translation import gettext
 
 from chat.widget_api import widget_endpoint
-from deskservice import ratelimit
+from deskservice import languages, ratelimit
 from deskservice.jsonapi import BadRequest, error_response, optional_str, parse_json_object
 from deskservice.languages import request_language
 from deskservice.models import Department
@@ -35,5 +35,6 @@ def create_ticket(request):
             language=request_language(request),
         )
     except services.TicketError as error:
-        return error_response(str(error), 400, error.field)
+        # Fixed sentences are marked where raised and put in the patron's language here.
+        return error_response(languages.refusal(error), 400, error.field)
     return JsonResponse({"number": ticket.number}, status=201)

@@ -10,6 +10,7 @@ import zipfile
 
 import filetype
 from django.conf import settings
+from django.utils.translation import gettext, gettext_noop
 
 EXTENSIONS = {
     "image/png": {"png"},
@@ -26,21 +27,29 @@ TEXT_CONTROLS = set(range(0, 9)) | {11, 12} | set(range(14, 32)) | {127}
 
 
 class Refused(Exception):
-    """The file is not accepted; `str(error)` tells the patron why."""
+    """The file is not accepted; `str(error)` tells the patron why (deskservice.languages.refusal)."""
 
 
 def inspect(data: bytes, filename: str) -> str:
     """The file's type found from its content, once every rule passed; raises Refused otherwise."""
     if not data:
-        raise Refused("That file is empty.")
+        raise Refused(gettext_noop("That file is empty."))
     if len(data) > settings.DESK_ATTACHMENT_MAX_BYTES:
-        raise Refused(f"That file is too large (at most {_megabytes(settings.DESK_ATTACHMENT_MAX_BYTES)}).")
+        raise Refused(
+            gettext("That file is too large (at most %(size)s).")
+            % {"size": _megabytes(settings.DESK_ATTACHMENT_MAX_BYTES)}
+        )
     kind = sniff(data)
     if kind is None or kind not in settings.DESK_ATTACHMENT_ALLOWED_TYPES:
-        raise Refused("That kind of file cannot be sent. Send an image, a PDF, a text or an Office document.")
+        raise Refused(
+            gettext_noop("That kind of file cannot be sent. Send an image, a PDF, a text or an Office document.")
+        )
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if extension not in EXTENSIONS.get(kind, {extension}):
-        raise Refused(f"The file's name ends in “.{extension[:10]}” but its content is not that kind of file.")
+        raise Refused(
+            gettext("The file's name ends in “.%(extension)s” but its content is not that kind of file.")
+            % {"extension": extension[:10]}
+        )
     if kind.startswith("application/vnd.openxmlformats"):
         check_zip(data)
     return kind
@@ -68,16 +77,16 @@ def check_zip(data: bytes) -> None:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
     except (zipfile.BadZipFile, ValueError):
-        raise Refused("That Office document is damaged and cannot be sent.") from None
+        raise Refused(gettext_noop("That Office document is damaged and cannot be sent.")) from None
     if len(members) > 5000:
-        raise Refused("That Office document holds too many parts to be safe to open.")
+        raise Refused(gettext_noop("That Office document holds too many parts to be safe to open."))
     unpacked = sum(member.file_size for member in members)
     packed = max(1, sum(member.compress_size for member in members))
     if (
         unpacked > settings.DESK_ATTACHMENT_MAX_UNPACKED_BYTES
         or unpacked / packed > settings.DESK_ATTACHMENT_MAX_ZIP_RATIO
     ):
-        raise Refused("That Office document would unpack to an unsafe size (it looks like a zip bomb).")
+        raise Refused(gettext_noop("That Office document would unpack to an unsafe size (it looks like a zip bomb)."))
 
 
 def _megabytes(size: int) -> str:

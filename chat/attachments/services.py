@@ -3,6 +3,7 @@
 import hashlib
 
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from chat.attachments import storage
 from chat.attachments.inspection import Refused, inspect
@@ -30,7 +31,7 @@ def attach_file(*, chat, filename: str, data: bytes) -> ChatAttachment:
         with transaction.atomic():
             status = Chat.objects.select_for_update().filter(pk=chat.pk).values_list("status", flat=True).get()
             if status == Chat.Status.ENDED:
-                raise ChatConflict("This chat has ended; files can no longer be sent.")
+                raise ChatConflict(gettext_noop("This chat has ended; files can no longer be sent."))
             message = Message.objects.create(
                 chat=chat, sender=Message.Sender.PATRON, body=f"Sent a file: {name} ({_size(len(data))})"
             )

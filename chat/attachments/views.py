@@ -6,6 +6,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFilesSent
 from django.http import FileResponse, Http404, JsonResponse
 from django.http.multipartparser import MultiPartParserError
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_GET
 
 from chat.attachments import storage
@@ -27,7 +28,11 @@ def upload(request, chat_id):
     if refusal := ratelimit.refuse_client(request, "upload"):
         return refusal
     limit = settings.DESK_ATTACHMENT_MAX_BYTES
-    too_large = BadRequest(f"That file is too large (at most {limit // (1024 * 1024)} MB).", status=413, field="file")
+    too_large = BadRequest(
+        gettext("That file is too large (at most %(size)s MB).") % {"size": limit // (1024 * 1024)},
+        status=413,
+        field="file",
+    )
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -40,9 +45,9 @@ def upload(request, chat_id):
         raise too_large from None
     except (MultiPartParserError, TooManyFilesSent):
         # Django would answer these with its HTML 400 page; the widget reads JSON.
-        raise BadRequest("The file could not be read from the request.", field="file") from None
+        raise BadRequest(gettext_noop("The file could not be read from the request."), field="file") from None
     if upload is None:
-        raise BadRequest("Choose a file to send.", field="file")
+        raise BadRequest(gettext_noop("Choose a file to send."), field="file")
     if upload.size > limit:
         raise too_large
     attachment = attach_file(chat=chat, filename=upload.name or "", data=upload.read())
@@ -55,7 +60,7 @@ def patron_download(request, chat_id, attachment_id):
     # Only this chat's files: another chat's attachment id answers as if it did not exist.
     attachment = ChatAttachment.objects.filter(pk=attachment_id, chat=chat).first()
     if attachment is None:
-        raise BadRequest("No file was found for that id.", status=404)
+        raise BadRequest(gettext_noop("No file was found for that id."), status=404)
     return _download(attachment)
 
 
@@ -64,7 +69,7 @@ def staff_download(request, attachment_id):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     if not is_operator(request.user):
-        raise PermissionDenied("Only staff who work the desk can open patrons' files.")
+        raise PermissionDenied(gettext("Only staff who work the desk can open patrons' files."))
     attachment = ChatAttachment.objects.select_related("chat").filter(pk=attachment_id).first()
     if attachment is None or not may_open(request.user, attachment.chat):
         raise Http404("No such attachment.")

@@ -5,10 +5,11 @@ import secrets
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from chat.models import Chat
 from chat.screenshare.models import MeetingRoom, ScreenshareRequest
-from chat.services import ChatConflict, ChatError, NotAllowed, post_system_message
+from chat.services import ChatConflict, ChatError, NotAllowed, in_patron_language, post_system_message
 from deskservice import realtime
 from deskservice.models import DeskSettings
 
@@ -23,7 +24,7 @@ def meeting_url_for(operator) -> str:
     library = MeetingRoom.objects.filter(operator__isnull=True).values_list("url", flat=True).first()
     pattern = own or library or DeskSettings.current().meeting_url or settings.DESK_SCREENSHARE_URL
     if not pattern:
-        raise ChatError("No meeting link is set up. A supervisor can add one in admin (Meeting rooms).")
+        raise ChatError(gettext_noop("No meeting link is set up. A supervisor can add one in admin (Meeting rooms)."))
     return pattern.replace("{chat}", secrets.token_urlsafe(12))
 
 
@@ -37,15 +38,21 @@ def request_screenshare(*, chat, operator) -> ScreenshareRequest:
     with transaction.atomic():
         locked = Chat.objects.select_for_update().get(pk=chat.pk)
         if locked.operator_id != operator.id:
-            raise NotAllowed("This chat belongs to another operator.")
+            raise NotAllowed(gettext_noop("This chat belongs to another operator."))
         if locked.status != Chat.Status.ACTIVE:
-            raise ChatConflict("Screen sharing can be offered only during an active chat.")
+            raise ChatConflict(gettext_noop("Screen sharing can be offered only during an active chat."))
         if locked.source != Chat.Source.WEB:
-            raise ChatConflict("Screen sharing needs the chat widget; SMS patrons cannot answer it.")
+            raise ChatConflict(gettext_noop("Screen sharing needs the chat widget; SMS patrons cannot answer it."))
         if ScreenshareRequest.objects.filter(chat=chat, status=ScreenshareRequest.Status.ASKED).exists():
-            raise ChatConflict("The patron has not answered your last screen-sharing question yet.")
+            raise ChatConflict(gettext_noop("The patron has not answered your last screen-sharing question yet."))
         request = ScreenshareRequest.objects.create(chat=locked, operator=operator, meeting_url=url)
-        post_system_message(chat=locked, body=f"{operator.display_name} offered a screen-sharing session.")
+        # What the desk says in the chat is written in the patron's language, as the other notes are.
+        post_system_message(
+            chat=locked,
+            body=in_patron_language(
+                locked, gettext_noop("%(name)s offered a screen-sharing session."), name=operator.display_name
+            ),
+        )
         realtime.publish(realtime.chat_group(chat.pk), realtime.screenshare_requested_event(request))
     return request
 
@@ -63,18 +70,26 @@ def answer_screenshare(*, chat, request_id, accept: bool) -> ScreenshareRequest:
             .first()
         )
         if request is None:
-            raise ChatError("That screen-sharing question was not found.", field="request")
+            raise ChatError(gettext_noop("That screen-sharing question was not found."), field="request")
         if request.status != ScreenshareRequest.Status.ASKED:
-            raise ChatConflict("You have already answered that question.")
+            raise ChatConflict(gettext_noop("You have already answered that question."))
         if Chat.objects.filter(pk=chat.pk, status=Chat.Status.ENDED).exists():
-            raise ChatConflict("This chat has ended.")
+            raise ChatConflict(gettext_noop("This chat has ended."))
         request.status = ScreenshareRequest.Status.ACCEPTED if accept else ScreenshareRequest.Status.DECLINED
         request.answered_at = timezone.now()
         request.save(update_fields=["status", "answered_at"])
         if accept:
-            post_system_message(chat=chat, body=f"Join the screen-sharing session: {request.meeting_url}")
+            post_system_message(
+                chat=chat,
+                body=in_patron_language(
+                    chat, gettext_noop("Join the screen-sharing session: %(url)s"), url=request.meeting_url
+                ),
+            )
         else:
-            post_system_message(chat=chat, body="The patron would rather not share their screen.")
+            post_system_message(
+                chat=chat,
+                body=in_patron_language(chat, gettext_noop("The patron would rather not share their screen.")),
+            )
         realtime.publish(realtime.chat_group(chat.pk), realtime.screenshare_answered_event(request))
     return request
 

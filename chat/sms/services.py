@@ -9,6 +9,7 @@ import logging
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext, gettext_noop
 
 from chat.bans import client_hash, sms_client
 from chat.models import Chat, ChatEvent, Message, hash_token, new_token
@@ -108,8 +109,11 @@ def queue_reply(*, message) -> OutgoingSms:
     """Called by send_message inside its transaction for an operator's message in an SMS chat."""
     if len(message.body) > MAX_BODY:
         raise ChatError(
-            f"A text can be at most {MAX_BODY} characters; this one has {len(message.body)}. "
-            "Shorten it, or create a ticket for a long answer.",
+            gettext(
+                "A text can be at most %(limit)s characters; this one has %(length)s. "
+                "Shorten it, or create a ticket for a long answer."
+            )
+            % {"limit": MAX_BODY, "length": len(message.body)},
             field="body",
         )
     from chat.sms.tasks import send_sms
@@ -128,7 +132,7 @@ def send_text_again(*, outgoing, supervisor) -> OutgoingSms:
     from chat.sms.tasks import send_sms
 
     if not supervisor.has_perm(roles.RUN_DESK):
-        raise NotAllowed("Only supervisors can send failed texts again.")
+        raise NotAllowed(gettext_noop("Only supervisors can send failed texts again."))
     try:
         return outbox.send_again(model=OutgoingSms, task=send_sms, pk=outgoing.pk)
     except outbox.NotFailed as error:

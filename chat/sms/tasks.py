@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from chat.services import post_system_message
 from chat.sms.base import SendFailed, get_provider
@@ -47,8 +48,10 @@ def send_sms(self, outgoing_id: int) -> str:
             if gave_up:
                 logger.error("SMS %s failed after %s attempts: %s", outgoing_id, outgoing.attempts, error)
                 # The operator must know the patron never got it; system notes are not texted.
+                # Written by the worker, in the desk's language (settings.LANGUAGE_CODE).
                 post_system_message(
-                    chat=outgoing.message.chat, body=f"This reply could not be sent as a text ({error})."
+                    chat=outgoing.message.chat,
+                    body=gettext("This reply could not be sent as a text (%(error)s).") % {"error": error},
                 )
                 return "failed"
         else:
