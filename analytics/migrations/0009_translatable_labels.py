@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         ('analytics', '0008_referral_fields_explained'),
         ('chat', '0013_outbox_next_attempt'),
         ('deskservice', '0010_translatable_labels'),
-        ('tickets', '0006_translatable_labels'),
+        ('tickets', '0007_translatable_labels'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('chat', '0013_outbox_next_attempt'),
         ('deskservice', '0010_translatable_labels'),
-        ('tickets', '0005_outbox_next_attempt'),
+        ('tickets', '0006_ticket_search_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
