@@ -16,6 +16,8 @@ from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
+from django.utils import translation
+from django.utils.translation import gettext_noop
 
 from chat import abandoned, services
 from chat.models import Chat, Message
@@ -25,6 +27,7 @@ from deskservice import layer_watch, realtime, roles
 from deskservice import services as presence
 from deskservice.consumer_db import database_sync_to_async
 from deskservice.jsonapi import is_encodable
+from deskservice.languages import refusal, socket_language
 from deskservice.middleware import MESSAGE as DATABASE_UNAVAILABLE
 from deskservice.ratelimit import hit
 from deskservice.selectors import department_presence, is_operator
@@ -60,18 +63,18 @@ class DeskJsonConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         if text_data is None or len(text_data) > MAX_FRAME_BYTES:
-            await self.send_error("Frames must be JSON text of at most 32 KB.")
+            await self.send_error(gettext_noop("Frames must be JSON text of at most 32 KB."))
             return
         try:
             content = json.loads(text_data)
         except (json.JSONDecodeError, RecursionError):  # "[[[[..." exhausts the parser's stack
-            await self.send_error("That frame is not valid JSON.")
+            await self.send_error(gettext_noop("That frame is not valid JSON."))
             return
         if not isinstance(content, dict) or not isinstance(content.get("type"), str):
-            await self.send_error('Each frame must be a JSON object with a "type".')
+            await self.send_error(gettext_noop('Each frame must be a JSON object with a "type".'))
             return
         if not is_encodable(content):
-            await self.send_error("That frame contains text that is not valid Unicode.")
+            await self.send_error(gettext_noop("That frame contains text that is not valid Unicode."))
             return
         try:
             await self.receive_json(content)
@@ -83,8 +86,15 @@ class DeskJsonConsumer(AsyncJsonWebsocketConsumer):
             logger.error("websocket %s frame failed, database unavailable: %s", content["type"][:40], error)
             await self.send_error(DATABASE_UNAVAILABLE, retry=True, **_error_context(content))
 
+    def reader_language(self) -> str:
+        return socket_language(self.scope)
+
     async def send_error(self, message: str, **context):
-        await self.send_json({"type": "error", "error": message, **context})
+        # Refusals are marked with gettext_noop where they are written and put into the reader's
+        # language here, as the HTTP side does (deskservice.languages.refusal).
+        with translation.override(self.reader_language()):
+            text = refusal(message)
+        await self.send_json({"type": "error", "error": text, **context})
 
     async def desk_event(self, message):
         if message.get("skip_channel") == self.channel_name:
@@ -145,7 +155,7 @@ class PatronConsumer(DeskJsonConsumer):
         kind = content["type"]
         if self.chat is None:
             if kind != "auth":
-                await self.send_error("Authenticate first.")
+                await self.send_error(gettext_noop("Authenticate first."))
                 return
             await self.authenticate(content)
             return
@@ -158,9 +168,13 @@ class PatronConsumer(DeskJsonConsumer):
                 chat=self.chat, sender=Message.Sender.PATRON, skip_channel=self.channel_name
             )
         elif kind == "auth":
-            await self.send_error("Already authenticated.")
+            await self.send_error(gettext_noop("Already authenticated."))
         else:
             await self.send_error(f"Unknown frame type “{kind[:40]}”.")
+
+    def reader_language(self) -> str:
+        # The patron's chosen language once known (the widget's switch), else their browser's.
+        return self.chat.language if self.chat is not None else socket_language(self.scope)
 
     async def on_heartbeat(self):
         """The widget is still open: keeps a waiting chat from being ended as abandoned.
@@ -178,17 +192,19 @@ class PatronConsumer(DeskJsonConsumer):
         # The same per-minute budget as POST messages, counted per chat: without it an open
         # socket could flood the operator and the database at will.
         if not hit("message", f"chat:{self.chat.pk}", limit=settings.DESK_RATE_LIMIT_MESSAGES_PER_MINUTE):
-            raise services.ChatError("You are sending too many messages. Please wait a minute and try again.")
+            raise services.ChatError(
+                gettext_noop("You are sending too many messages. Please wait a minute and try again.")
+            )
         services.send_message(chat=self.chat, body=body, sender=Message.Sender.PATRON)
 
     async def authenticate(self, content):
         after = content.get("after")
         if after is not None and (isinstance(after, bool) or not isinstance(after, int)):
-            await self.send_error('"after" must be a message id or null.')
+            await self.send_error(gettext_noop('"after" must be a message id or null.'))
             return
         chat = await database_sync_to_async(self._find_chat)(content.get("token"))
         if chat is None:
-            await self.send_error("No chat was found for that id and token.", action="auth")
+            await self.send_error(gettext_noop("No chat was found for that id and token."), action="auth")
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.chat = chat
@@ -395,12 +411,12 @@ class DashboardConsumer(DeskJsonConsumer):
                 user=self.user, availability=content.get("availability")
             )
         except ValueError:
-            await self.send_error("Status must be “online” or “away”.", action="availability")
+            await self.send_error(gettext_noop("Status must be “online” or “away”."), action="availability")
 
     async def on_message(self, content):
         # One trip to the database thread for the look-up and the message (docs/performance.md).
         if not await database_sync_to_async(self._send_in_chat)(content.get("chat"), content.get("body")):
-            await self.send_error("That chat is not one of yours.", **_error_context(content))
+            await self.send_error(gettext_noop("That chat is not one of yours."), **_error_context(content))
 
     def _send_in_chat(self, chat_id, body) -> bool:
         chat = self._load_own_chat(chat_id)
@@ -423,7 +439,7 @@ class DashboardConsumer(DeskJsonConsumer):
         if chat is None:
             return
         if isinstance(after, bool) or not isinstance(after, int):
-            await self.send_error('"after" must be a message id.', action="sync")
+            await self.send_error(gettext_noop('"after" must be a message id.'), action="sync")
             return
         for frame in await database_sync_to_async(self._messages_after)(chat, after):
             await self.send_json(frame)
@@ -439,7 +455,7 @@ class DashboardConsumer(DeskJsonConsumer):
     async def _own_chat(self, content):
         chat = await database_sync_to_async(self._load_own_chat)(content.get("chat"))
         if chat is None:
-            await self.send_error("That chat is not one of yours.", **_error_context(content))
+            await self.send_error(gettext_noop("That chat is not one of yours."), **_error_context(content))
         return chat
 
     def _load_own_chat(self, chat_id):

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 def hash_token(token: str) -> str:
@@ -21,9 +23,9 @@ def new_token() -> str:
 
 class Chat(models.Model):
     class Status(models.TextChoices):
-        WAITING = "waiting", "Waiting"
-        ACTIVE = "active", "Active"
-        ENDED = "ended", "Ended"
+        WAITING = "waiting", _("Waiting")
+        ACTIVE = "active", _("Active")
+        ENDED = "ended", _("Ended")
 
     # Which statuses each status may move to; services change status only through
     # Chat.can_move_to so that the flow is written down once.
@@ -34,13 +36,13 @@ class Chat(models.Model):
     }
 
     class Source(models.TextChoices):
-        WEB = "web", "Web"
-        SMS = "sms", "SMS"
+        WEB = "web", _("Web")
+        SMS = "sms", _("SMS")
 
     class EndedBy(models.TextChoices):
-        PATRON = "patron", "Patron"
-        OPERATOR = "operator", "Operator"
-        SYSTEM = "system", "System"
+        PATRON = "patron", _("Patron")
+        OPERATOR = "operator", _("Operator")
+        SYSTEM = "system", _("System")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     token_hash = models.CharField(max_length=64, editable=False)
@@ -127,9 +129,9 @@ class Message(models.Model):
     """One line of a chat. Its id orders the chat and is what clients catch up from."""
 
     class Sender(models.TextChoices):
-        PATRON = "patron", "Patron"
-        OPERATOR = "operator", "Operator"
-        SYSTEM = "system", "System"
+        PATRON = "patron", _("Patron")
+        OPERATOR = "operator", _("Operator")
+        SYSTEM = "system", _("System")
 
     # No index of its own: message_chat_id (chat, id) below serves every lookup by chat, and
     # each index is written again on every message (docs/performance.md).
@@ -151,18 +153,18 @@ class ChatEvent(models.Model):
     """An audit row for every transition of a chat; history and analytics read these."""
 
     class Kind(models.TextChoices):
-        CREATED = "created", "Created"
-        CLAIMED = "claimed", "Claimed"
-        ENDED = "ended", "Ended"
-        CLOSED = "closed", "Closed"
-        TRANSCRIPT_REQUESTED = "transcript_requested", "Transcript requested"
-        RATED = "rated", "Rated"
-        TRANSFERRED = "transferred", "Transferred"
-        TRANSFER_REQUESTED = "transfer_requested", "Transfer requested"
-        REASSIGNED = "reassigned", "Reassigned by a supervisor"
-        PATRON_UPDATED = "patron_updated", "Patron information updated"
-        PARTICIPANT_JOINED = "participant_joined", "An operator stayed in the chat"
-        PARTICIPANT_LEFT = "participant_left", "An operator left the chat"
+        CREATED = "created", _("Created")
+        CLAIMED = "claimed", _("Claimed")
+        ENDED = "ended", _("Ended")
+        CLOSED = "closed", pgettext_lazy("chat event", "Closed")
+        TRANSCRIPT_REQUESTED = "transcript_requested", _("Transcript requested")
+        RATED = "rated", _("Rated")
+        TRANSFERRED = "transferred", _("Transferred")
+        TRANSFER_REQUESTED = "transfer_requested", _("Transfer requested")
+        REASSIGNED = "reassigned", _("Reassigned by a supervisor")
+        PATRON_UPDATED = "patron_updated", _("Patron information updated")
+        PARTICIPANT_JOINED = "participant_joined", _("An operator stayed in the chat")
+        PARTICIPANT_LEFT = "participant_left", _("An operator left the chat")
 
     chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind.choices)
@@ -206,9 +208,9 @@ class TranscriptEmail(models.Model):
     """A request to email a chat's transcript; the Celery task sends it once."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
 
     chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="transcript_emails")
     to_email = models.EmailField()
@@ -240,11 +242,11 @@ class Transfer(models.Model):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for an answer"
-        ACCEPTED = "accepted", "Accepted"
-        DECLINED = "declined", "Declined"
-        EXPIRED = "expired", "Not answered in time"
-        CANCELLED = "cancelled", "Cancelled"
+        PENDING = "pending", _("Waiting for an answer")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        EXPIRED = "expired", _("Not answered in time")
+        CANCELLED = "cancelled", _("Cancelled")
 
     chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="transfers")
     from_operator = models.ForeignKey(
@@ -327,9 +329,9 @@ class InternalConversation(models.Model):
     """
 
     class Kind(models.TextChoices):
-        DIRECT = "direct", "One-to-one"
-        DEPARTMENT = "department", "Department"
-        ALL_STAFF = "all", "All staff"
+        DIRECT = "direct", _("One-to-one")
+        DEPARTMENT = "department", _("Department")
+        ALL_STAFF = "all", _("All staff")
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     # "direct:<low id>:<high id>" or "department:<id>": one conversation per pair or room.

@@ -51,3 +51,18 @@ def refusal(error) -> str:
     """
     text = str(error)
     return gettext(text) if text else text
+
+
+def socket_language(scope) -> str:
+    """The language of a websocket's reader: the staff switch's cookie, else the browser's
+    Accept-Language from the handshake (websockets pass no LocaleMiddleware)."""
+    chosen = supported_language(scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME))
+    if chosen:
+        return chosen
+    headers = dict(scope.get("headers", []))
+    accept = headers.get(b"accept-language", b"").decode("latin1")
+    for code, _quality in translation.trans_real.parse_accept_lang_header(accept):
+        if chosen := supported_language(code):
+            return chosen
+    return settings.LANGUAGE_CODE
+

@@ -4,10 +4,11 @@ import logging
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
+from django.utils.translation import gettext, gettext_noop
 
 logger = logging.getLogger(__name__)
 
-MESSAGE = "The desk cannot reach its database right now. Please try again in a minute."
+MESSAGE = gettext_noop("The desk cannot reach its database right now. Please try again in a minute.")
 
 
 class ServiceUnavailableMiddleware:
@@ -22,9 +23,10 @@ class ServiceUnavailableMiddleware:
             return None
         logger.error("database unavailable: %s", exception)
         wants_json = request.path.startswith(("/api/", "/desk/api/", "/healthz"))
+        message = gettext(MESSAGE)  # in the request's language (LocaleMiddleware ran before)
         if wants_json:
-            response = JsonResponse({"error": MESSAGE}, status=503)
+            response = JsonResponse({"error": message}, status=503)
         else:
-            response = HttpResponse(MESSAGE, status=503, content_type="text/plain; charset=utf-8")
+            response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
         response["Retry-After"] = "30"
         return response

@@ -578,6 +578,21 @@ async def test_a_heartbeat_brings_back_a_dashboard_whose_connection_was_cleared(
     await disconnect(desk)
 
 
+async def test_refusals_reach_each_reader_in_their_language(waiting_chat, alice, departments):
+    await database_sync_to_async(Chat.objects.filter(pk=waiting_chat.pk).update)(language="es")
+    patron, _ = await patron_socket(waiting_chat)
+    await patron.send_json_to({"type": "auth", "token": waiting_chat.token, "after": None})
+    assert (await patron.receive_json_from(TIMEOUT))["error"] == "Ya está autenticado."
+    cookie = await database_sync_to_async(session_cookie)(alice)
+    headers = [(b"origin", DESK_ORIGIN), HOST, (b"cookie", cookie), (b"accept-language", b"es-MX,es;q=0.9")]
+    desk = WebsocketCommunicator(application, "/ws/desk/", headers=headers)
+    assert (await desk.connect(timeout=TIMEOUT))[0]
+    await receive(desk, "snapshot")
+    await desk.send_json_to({"type": "message", "chat": str(waiting_chat.pk), "body": "Hola"})
+    assert (await receive(desk, "error"))["error"] == "Ese chat no es uno de los suyos."
+    await disconnect(patron, desk)
+
+
 async def test_an_operator_whose_role_is_taken_away_is_closed_out_at_the_next_heartbeat(alice, departments):
     desk, _ = await dashboard_socket(alice)
     await database_sync_to_async(lambda: alice.groups.clear())()
