@@ -1,3 +1,4 @@
+import contextlib
 import os
 
 import pytest
@@ -12,19 +13,30 @@ def mailbox():
     box.stop()
 
 
-@pytest.fixture
-def live_stack(transactional_db, mailbox):
-    """A real uvicorn server and Celery worker on the test database, Redis and `mailbox`."""
-    env = child_environment(EMAIL_HOST="127.0.0.1", EMAIL_PORT=mailbox.port, CELERY_TASK_ALWAYS_EAGER="false")
+@contextlib.contextmanager
+def desk_processes(mailbox, **settings):
+    """A real uvicorn server and Celery worker on the test database, Redis and `mailbox`;
+    `settings` are environment variables of both (DESK_* overrides)."""
+    env = child_environment(
+        EMAIL_HOST="127.0.0.1", EMAIL_PORT=mailbox.port, CELERY_TASK_ALWAYS_EAGER="false", **settings
+    )
     worker = Worker(env)
     try:
         server = Server(env)
     except Exception:
         worker.stop()
         raise
-    yield {"server": server, "worker": worker, "mailbox": mailbox, "url": server.url}
-    server.stop()
-    worker.stop()
+    try:
+        yield {"server": server, "worker": worker, "mailbox": mailbox, "url": server.url}
+    finally:
+        server.stop()
+        worker.stop()
+
+
+@pytest.fixture
+def live_stack(transactional_db, mailbox):
+    with desk_processes(mailbox) as stack:
+        yield stack
 
 
 CHROMIUM = "/usr/bin/chromium"

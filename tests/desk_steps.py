@@ -18,8 +18,12 @@ def shot(page, name):
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def sign_in(browser, url, username, *, width=1280, height=860, next_path="/desk/"):
+def sign_in(
+    browser, url, username, *, width=1280, height=860, next_path="/desk/", init_script=None, unlock_sound=False
+):
     context = browser.new_context(viewport={"width": width, "height": height})
+    if init_script:
+        context.add_init_script(init_script)
     page = context.new_page()
     page.goto(f"{url}/accounts/login/?next={quote(next_path)}")
     page.get_by_label("Username").fill(username)
@@ -29,6 +33,9 @@ def sign_in(browser, url, username, *, width=1280, height=860, next_path="/desk/
     if next_path == "/desk/":
         # The snapshot has arrived: the socket is up, so the operator counts as online.
         expect(page.locator("[data-department-list] .is-online").first).to_be_visible()
+    if unlock_sound:
+        # A first click unlocks the alert sound, as an operator's first click on the page would.
+        page.get_by_role("heading", name="Patron Chats").click()
     return page
 
 

@@ -8,8 +8,8 @@ from playwright.sync_api import expect
 
 from chat.abandoned import end_abandoned_chats
 from chat.models import Chat
+from tests.conftest import desk_processes
 from tests.desk_steps import off_the_loop, sign_in
-from tests.live import Server, Worker, child_environment
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -17,21 +17,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.integration]
 @pytest.fixture
 def quick_heartbeats(transactional_db, mailbox):
     """The desk as live_stack starts it, with the widget asked for a heartbeat every second."""
-    env = child_environment(
-        EMAIL_HOST="127.0.0.1",
-        EMAIL_PORT=mailbox.port,
-        CELERY_TASK_ALWAYS_EAGER="false",
-        DESK_PATRON_HEARTBEAT_SECONDS=1,
-    )
-    worker = Worker(env)
-    try:
-        server = Server(env)
-    except Exception:
-        worker.stop()
-        raise
-    yield server.url
-    server.stop()
-    worker.stop()
+    with desk_processes(mailbox, DESK_PATRON_HEARTBEAT_SECONDS=1) as stack:
+        yield stack["url"]
 
 
 def seen_after(page, chat, earlier, seconds=5):

@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 
 from chat.models import Chat, ChatParticipant
 from tests.a11y import assert_accessible
+from tests.desk_steps import sign_in as desk_sign_in
 from tests.live import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
@@ -57,17 +58,7 @@ def shot(page, name):
 
 
 def sign_in(browser, url, username):
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    context.add_init_script(OBSERVE_ALERTS)
-    page = context.new_page()
-    page.goto(f"{url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(f"pw-{username}-2026")
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{url}/desk/")
-    # A first click unlocks the alert sound, as an operator's first click on the page would.
-    page.get_by_role("heading", name="Patron Chats").click()
-    return page
+    return desk_sign_in(browser, url, username, width=1440, height=900, init_script=OBSERVE_ALERTS, unlock_sound=True)
 
 
 def popups(page, tag=None):

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from analytics.models import Interaction, Location
 from chat.models import CannedMessage, Chat, TranscriptEmail
+from tests.desk_steps import sign_in
 from tests.live import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
@@ -21,17 +22,6 @@ QUESTION = "Can I get the full text of an article from the Journal of Documentat
 def shot(page, name):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def sign_in(browser, url, username):
-    context = browser.new_context(viewport={"width": 1280, "height": 860})
-    page = context.new_page()
-    page.goto(f"{url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(f"pw-{username}-2026")
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{url}/desk/")
-    return page
 
 
 def waiting_list(page):
