@@ -407,6 +407,7 @@ class Ban(models.Model):
     def active(self) -> bool:
         return self.lifted_at is None and self.expires_at > timezone.now()
 
+
 # Models of the SMS, attachment and screenshare parts live beside their code; importing them here
 # registers them with the chat app.
 from chat.attachments.models import ChatAttachment  # noqa: E402, F401

@@ -65,4 +65,3 @@ def socket_language(scope) -> str:
         if chosen := supported_language(code):
             return chosen
     return settings.LANGUAGE_CODE
-

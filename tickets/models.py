@@ -180,9 +180,7 @@ class Ticket(models.Model):
             models.Index(fields=["patron_email"], name="ticket_patron_email"),
             # Lists and the dashboard's counts are about open work: a third of the tickets, and a
             # smaller share as years of closed ones pile up (bench/pages_bench.py, docs/performance.md).
-            models.Index(
-                fields=["-updated_at", "-id"], condition=~Q(status="closed"), name="ticket_open_by_update"
-            ),
+            models.Index(fields=["-updated_at", "-id"], condition=~Q(status="closed"), name="ticket_open_by_update"),
             models.Index(
                 fields=["assignee", "queue", "external_team"], condition=~Q(status="closed"), name="ticket_open_counts"
             ),
