@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from chat.attachments.models import ChatAttachment
 from chat.screenshare.models import MeetingRoom, ScreenshareRequest
 from tests.a11y import assert_accessible
+from tests.desk_steps import off_the_loop
 from tests.test_live_chat_browser import shot, sign_in, waiting_list
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
@@ -128,7 +129,10 @@ def test_an_sms_chat_is_marked_and_the_reply_box_counts_segments(live_stack, bro
     settings.DESK_SMS_DEPARTMENT = "research"
     alice_page = sign_in(browser, url, "alice")
     alice_page.context.set_default_timeout(TIMEOUT)
-    receive_text(provider="twilio", text=InboundText("SM1", "+16175550100", "Do you have a scanner I can use?"))
+    # Off Playwright's event loop, so that the new chat's alert reaches the dashboard (tests/desk_steps.py).
+    off_the_loop(
+        receive_text, provider="twilio", text=InboundText("SM1", "+16175550100", "Do you have a scanner I can use?")
+    )
 
     row = waiting_list(alice_page).get_by_role("listitem").filter(has_text="Do you have a scanner")
     expect(row.get_by_text("Source SMS")).to_be_visible()

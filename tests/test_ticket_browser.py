@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from chat import services as chat_services
 from chat.models import Message
 from conftest import bring_online
+from tests.desk_steps import off_the_loop
 from tests.live import ARTIFACTS, ROOT, child_environment
 from tickets.models import OutgoingEmail, Queue, Ticket, TicketMessage
 
@@ -93,7 +94,7 @@ def test_it_turns_a_chat_into_a_ticket_answers_it_and_submits_it_as_closed(
         name="Access Services", slug="access-services", department=departments["access"], is_default=True
     )
     Queue.objects.create(name="Research & Instruction", slug="research", department=departments["research"])
-    chat = ended_chat(departments, alice)
+    chat = off_the_loop(ended_chat, departments, alice)
 
     # 1. "Create a ticket from this chat": the dashboard opens this page in a new window.
     page = sign_in(browser, url, "alice", f"/tickets/new/?chat={chat.pk}")
