@@ -6,6 +6,7 @@ authorise, and call them; they turn a ChatError into a clear message for the use
 """
 
 import re
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -46,6 +47,10 @@ class ChatConflict(ChatError):
 
 class NotAllowed(ChatError):
     status_code = 403
+
+
+class TooManyMessages(ChatError):
+    status_code = 429
 
 
 class MailUnavailable(ChatError):
@@ -169,17 +174,17 @@ def claim_chat(*, chat_id, operator) -> Chat:
     return chat
 
 
-def send_message(*, chat, body: str, sender: str, operator=None) -> Message:
+def send_message(*, chat, body: str, sender: str, operator=None, per_minute: int | None = None) -> Message:
     """Store a message, then broadcast it to the chat.
 
     The patron may write while waiting or active; an operator only in a chat they own or
     stayed in after transferring it (chat.participants). Nobody writes after End Chat.
+    `per_minute` caps the patron's messages in the chat over the last minute (the widget's
+    socket and API pass it; a text that SMS already delivered is never refused).
     """
     body = _clean_text(body, field="body", limit=settings.DESK_MAX_MESSAGE_LENGTH)
     if sender == Message.Sender.PATRON:
-        message = _insert_unless_ended(chat=chat, sender=sender, body=body)
-        if message is None:
-            raise ChatConflict(gettext_noop("This chat has ended; messages can no longer be sent."))
+        message = _insert_patron_message(chat=chat, body=body, per_minute=per_minute)
         realtime.publish(realtime.chat_group(chat.pk), realtime.message_event(message))
         return message
     with transaction.atomic():
@@ -202,36 +207,100 @@ def send_message(*, chat, body: str, sender: str, operator=None) -> Message:
     return message
 
 
-def _insert_unless_ended(*, chat, sender: str, body: str) -> Message | None:
-    """Store a message in one statement, unless its chat has ended; None when it has.
+def send_operator_message(*, chat_id, body: str, operator) -> Message | None:
+    """An operator's message typed on the dashboard; None when the chat is not one of theirs.
 
-    Patron messages are the desk's most frequent write. As one INSERT ... SELECT from the chat
-    row they cost one round trip instead of four (BEGIN, SELECT ... FOR UPDATE, INSERT, COMMIT):
+    The common case, a web chat the operator is in, is one statement (`_insert_message`); an
+    SMS chat (whose reply must be queued in the same transaction), an ended chat and a chat
+    that is not theirs take the general path of `send_message`, which says why it refuses.
+    """
+    from chat.selectors import chats_i_am_in
+
+    body = _clean_text(body, field="body", limit=settings.DESK_MAX_MESSAGE_LENGTH)
+    table = ChatParticipant._meta.db_table
+    condition = (
+        f" AND source <> %s AND (operator_id = %s OR EXISTS (SELECT 1 FROM {table} p"
+        f" WHERE p.chat_id = {Chat._meta.db_table}.id AND p.operator_id = %s AND p.left_at IS NULL))"
+    )
+    message = _insert_message(
+        chat_id=chat_id,
+        sender=Message.Sender.OPERATOR,
+        body=body,
+        operator=operator,
+        condition=condition,
+        params=[Chat.Source.SMS, operator.pk, operator.pk],
+    )
+    if message is not None:
+        realtime.publish(realtime.chat_group(chat_id), realtime.message_event(message))
+        return message
+    chat = chats_i_am_in(operator).select_related("department", "operator").filter(pk=chat_id).first()
+    if chat is None:
+        return None
+    return send_message(chat=chat, body=body, sender=Message.Sender.OPERATOR, operator=operator)
+
+
+def _insert_patron_message(*, chat, body: str, per_minute: int | None) -> Message:
+    condition, params = "", []
+    if per_minute is not None:
+        # Counted in the statement from the stored messages, so the limit holds across every
+        # process and socket without a Redis round trip per message (docs/performance.md).
+        # Two messages racing at the limit may both pass: one over, never a flood.
+        table, since = Message._meta.db_table, timezone.now() - timedelta(seconds=60)
+        condition = (
+            f" AND (SELECT COUNT(*) FROM (SELECT created_at FROM {table} WHERE chat_id = %s AND sender = %s"
+            f" ORDER BY id DESC LIMIT %s) recent WHERE created_at > %s) < %s"
+        )
+        params = [
+            Chat._meta.pk.get_db_prep_value(chat.pk, connection),
+            Message.Sender.PATRON,
+            per_minute,
+            Message._meta.get_field("created_at").get_db_prep_value(since, connection),
+            per_minute,
+        ]
+    message = _insert_message(
+        chat_id=chat.pk, sender=Message.Sender.PATRON, body=body, condition=condition, params=params
+    )
+    if message is not None:
+        message.chat = chat
+        return message
+    if Chat.objects.filter(pk=chat.pk, status=Chat.Status.ENDED).exists():
+        raise ChatConflict(gettext_noop("This chat has ended; messages can no longer be sent."))
+    raise TooManyMessages(gettext_noop("You are sending too many messages. Please wait a minute and try again."))
+
+
+def _insert_message(*, chat_id, sender: str, body: str, operator=None, condition="", params=()) -> Message | None:
+    """Store a message in one statement if its chat has not ended and `condition` holds; else None.
+
+    Messages are the desk's most frequent write. As one INSERT ... SELECT from the chat row
+    they cost one round trip instead of four (BEGIN, SELECT ... FOR UPDATE, INSERT, COMMIT):
     bench/chat_load.py, docs/performance.md. On PostgreSQL, FOR SHARE still orders the message
-    against End Chat, which updates the row, while patron messages of one chat do not wait
-    for each other. SQLite serialises every write anyway.
+    against End Chat and transfers, which update the row (the condition is checked again on
+    the row they leave), while messages of one chat do not wait for each other. SQLite
+    serialises every write anyway.
     """
     now = timezone.now()
     fields = {f.name: f for f in Message._meta.concrete_fields}
     lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
+    columns = [fields["chat"].column, fields["sender"].column, fields["body"].column, fields["created_at"].column]
+    values = ["id", "%s", "%s", "%s"]
+    if operator is not None:
+        columns.append(fields["operator"].column)
+        values.append("%s")
     sql = (
-        f"INSERT INTO {Message._meta.db_table} "
-        f"({fields['chat'].column}, {fields['sender'].column}, {fields['body'].column}, {fields['created_at'].column}) "
-        f"SELECT id, %s, %s, %s FROM {Chat._meta.db_table} WHERE id = %s AND status <> %s{lock} RETURNING id"
+        f"INSERT INTO {Message._meta.db_table} ({', '.join(columns)}) "
+        f"SELECT {', '.join(values)} FROM {Chat._meta.db_table} WHERE id = %s AND status <> %s{condition}{lock}"
+        " RETURNING id"
     )
-    params = [
-        sender,
-        body,
-        fields["created_at"].get_db_prep_value(now, connection),
-        Chat._meta.pk.get_db_prep_value(chat.pk, connection),
-        Chat.Status.ENDED,
-    ]
+    head = [sender, body, fields["created_at"].get_db_prep_value(now, connection)]
+    if operator is not None:
+        head.append(operator.pk)
+    chat_pk = Chat._meta.pk.get_db_prep_value(chat_id, connection)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [*head, chat_pk, Chat.Status.ENDED, *params])
         row = cursor.fetchone()
     if row is None:
         return None
-    message = Message(id=row[0], chat=chat, sender=sender, body=body, created_at=now)
+    message = Message(id=row[0], chat_id=chat_id, sender=sender, body=body, created_at=now, operator=operator)
     message._state.adding = False
     return message
 

@@ -8,6 +8,7 @@ import functools
 import logging
 import uuid
 
+from django.conf import settings
 from django.http import JsonResponse
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
@@ -128,7 +129,12 @@ def messages(request, chat_id):
         if refusal := ratelimit.refuse_client(request, "message"):
             return refusal
         data = parse_json_object(request)
-        message = services.send_message(chat=chat, body=data.get("body"), sender=Message.Sender.PATRON)
+        message = services.send_message(
+            chat=chat,
+            body=data.get("body"),
+            sender=Message.Sender.PATRON,
+            per_minute=settings.DESK_RATE_LIMIT_MESSAGES_PER_MINUTE,
+        )
         return JsonResponse(message_json(message), status=201)
     after = request.GET.get("after") or 0
     try:

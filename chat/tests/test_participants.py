@@ -64,6 +64,18 @@ def test_it_keeps_the_sender_in_the_chat_when_they_chose_to_stay(active_chat, al
     assert transfers.referred_by_for(chat) == "Alice"
 
 
+def test_the_sender_who_stayed_writes_in_one_statement_and_the_one_who_left_cannot(
+    active_chat, alice, bob_online, django_assert_num_queries
+):
+    transfer_and_stay(active_chat, alice, bob_online)
+    with django_assert_num_queries(1):
+        message = services.send_operator_message(chat_id=active_chat.pk, body="I found it too", operator=alice)
+    assert (message.operator, Message.objects.get(pk=message.pk).body) == (alice, "I found it too")
+    participants.leave_chat(chat=active_chat, operator=alice)
+    assert services.send_operator_message(chat_id=active_chat.pk, body="Still here?", operator=alice) is None
+    assert not Message.objects.filter(body="Still here?").exists()
+
+
 def test_a_sender_who_does_not_stay_leaves_the_chat_to_the_new_operator(active_chat, alice, bob_online):
     chat = transfer_and_stay(active_chat, alice, bob_online, stay=False)
     assert not ChatParticipant.objects.exists()

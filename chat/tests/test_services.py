@@ -3,6 +3,7 @@
 import asyncio
 import json
 import threading
+from datetime import timedelta
 
 import pytest
 import redis
@@ -318,6 +319,69 @@ def test_a_patron_message_is_stored_in_one_statement(waiting_chat, django_assert
     assert stored.created_at == message.created_at
 
 
+def test_a_patron_may_send_so_many_messages_a_minute_in_a_chat(waiting_chat, departments, alice):
+    def patron_says(chat, body):
+        return services.send_message(chat=chat, body=body, sender=Message.Sender.PATRON, per_minute=3)
+
+    first = patron_says(waiting_chat, "one")
+    patron_says(waiting_chat, "two")
+    other = start(departments["research"])
+    services.send_message(chat=other, body="another chat's budget", sender=Message.Sender.PATRON, per_minute=3)
+    patron_says(waiting_chat, "three")
+    with pytest.raises(services.TooManyMessages) as error:
+        patron_says(waiting_chat, "four")
+    assert str(error.value) == "You are sending too many messages. Please wait a minute and try again."
+    assert error.value.status_code == 429
+    assert not Message.objects.filter(body="four").exists()
+
+    # The budget is the last sixty seconds: once the first message is older, one more goes in.
+    Message.objects.filter(pk=first.pk).update(created_at=first.created_at - timedelta(seconds=61))
+    patron_says(waiting_chat, "four")
+    # The operator's answers and the desk's notices are not the patron's budget.
+    services.claim_chat(chat_id=waiting_chat.pk, operator=alice)
+    services.send_message(chat=waiting_chat, body="Hello!", sender=Message.Sender.OPERATOR, operator=alice)
+    with pytest.raises(services.TooManyMessages):
+        patron_says(waiting_chat, "five")
+
+
+def test_the_message_limit_is_counted_in_the_same_one_statement(waiting_chat, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        services.send_message(chat=waiting_chat, body="Hi", sender=Message.Sender.PATRON, per_minute=60)
+
+
+def test_over_the_limit_an_ended_chat_still_says_it_has_ended(active_chat):
+    services.send_message(chat=active_chat, body="Bye", sender=Message.Sender.PATRON, per_minute=1)
+    services.end_chat(chat=active_chat, ended_by=Chat.EndedBy.PATRON)
+    with pytest.raises(services.ChatConflict, match="This chat has ended"):
+        services.send_message(chat=active_chat, body="Wait", sender=Message.Sender.PATRON, per_minute=1)
+
+
+def test_an_operators_message_in_their_chat_is_one_statement(active_chat, alice, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        message = services.send_operator_message(chat_id=active_chat.pk, body="Hi Pat!", operator=alice)
+    stored = Message.objects.get(pk=message.pk)
+    assert (stored.chat_id, stored.sender, stored.operator, stored.body) == (
+        active_chat.pk,
+        "operator",
+        alice,
+        "Hi Pat!",
+    )
+    assert realtime.message_event(message)["name"] == "Alice"
+
+
+def test_an_operators_message_elsewhere_is_refused_with_the_reason(active_chat, departments, alice, bob):
+    assert services.send_operator_message(chat_id=active_chat.pk, body="Me too", operator=bob) is None
+    waiting = start(departments["research"])
+    assert services.send_operator_message(chat_id=waiting.pk, body="Me too", operator=alice) is None
+    services.end_chat(chat=active_chat, ended_by=Chat.EndedBy.PATRON)
+    with pytest.raises(services.ChatConflict, match="This chat has ended"):
+        services.send_operator_message(chat_id=active_chat.pk, body="Me too", operator=alice)
+    with pytest.raises(services.ChatError) as error:
+        services.send_operator_message(chat_id=active_chat.pk, body="  ", operator=alice)
+    assert error.value.field == "body"
+    assert not Message.objects.filter(body="Me too").exists()
+
+
 @pytest.mark.parametrize("body", ["", "  ", "\x00", None, ["hi"]])
 def test_it_refuses_empty_messages(waiting_chat, body):
     with pytest.raises(services.ChatError) as error:
@@ -338,8 +402,9 @@ def test_it_drops_nul_characters_from_messages(waiting_chat):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_message_sent_while_end_chat_commits_waits_and_is_refused(departments, alice):
-    """Real connections: the patron's message arrives while the operator's End Chat is being written."""
+@pytest.mark.parametrize("writer", ["patron", "operator"])
+def test_a_message_sent_while_end_chat_commits_waits_and_is_refused(departments, alice, writer):
+    """Real connections: a message arrives while the operator's End Chat is being written."""
     bring_online(alice)
     chat = services.claim_chat(chat_id=start(departments["research"]).pk, operator=alice)
     ended, release = threading.Event(), threading.Event()
@@ -356,7 +421,10 @@ def test_a_message_sent_while_end_chat_commits_waits_and_is_refused(departments,
 
     def patron_writes():
         try:
-            services.send_message(chat=chat, body="One more thing", sender=Message.Sender.PATRON)
+            if writer == "patron":
+                services.send_message(chat=chat, body="One more thing", sender=Message.Sender.PATRON, per_minute=60)
+            else:
+                services.send_operator_message(chat_id=chat.pk, body="One more thing", operator=alice)
             outcome["result"] = "stored"
         except services.ChatConflict as error:
             outcome["result"] = str(error)

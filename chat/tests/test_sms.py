@@ -219,6 +219,19 @@ def test_an_operator_reply_is_queued_as_a_text_and_system_notes_are_not(
 
 
 @pytest.mark.django_db
+def test_a_reply_typed_on_the_dashboard_is_queued_as_a_text(
+    claimed_sms_chat, alice, django_capture_on_commit_callbacks, monkeypatch
+):
+    # The dashboard's one-statement path for web chats must not skip an SMS chat's outbox.
+    queued = []
+    monkeypatch.setattr(send_sms, "delay", queued.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        message = services.send_operator_message(chat_id=claimed_sms_chat.pk, body="Yes, on floor 2.", operator=alice)
+    outgoing = OutgoingSms.objects.get()
+    assert (outgoing.body, outgoing.message, queued) == ("Yes, on floor 2.", message, [outgoing.pk])
+
+
+@pytest.mark.django_db
 def test_a_reply_longer_than_a_text_can_carry_is_refused_and_nothing_is_saved(claimed_sms_chat, alice):
     with pytest.raises(services.ChatError, match="at most 1600"):
         services.send_message(chat=claimed_sms_chat, body="x" * 1601, sender="operator", operator=alice)
