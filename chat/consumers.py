@@ -7,13 +7,16 @@ fails because PostgreSQL is out of reach for a moment (the error says to retry).
 """
 
 import asyncio
+import functools
 import json
 import logging
 import time
 import uuid
 
 from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import translation
@@ -39,7 +42,48 @@ MAX_FRAME_BYTES = 32 * 1024
 
 
 class DeskJsonConsumer(AsyncJsonWebsocketConsumer):
-    """Shared frame handling: size limit, JSON errors, and event forwarding."""
+    """Shared frame handling: size limit, JSON errors, and event forwarding.
+
+    Frames from the socket and events from the channel layer are handled by two loops of
+    their own, each in order, instead of Channels' one loop for both: while a frame waits for
+    the database, the events of the socket's other chats still leave (an operator's dashboard
+    hears many chats), and no task is created per message (bench/chat_load.py,
+    docs/performance.md). Events wait until the consumer calls `open_events()`, after the
+    snapshot it sends on connect or on authentication, so that they never overtake it.
+    """
+
+    async def __call__(self, scope, receive, send):
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.channel_name = await self.channel_layer.new_channel()
+        self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
+        self.base_send = send
+        self.events_open = asyncio.Event()
+        frames = asyncio.ensure_future(self._handle_frames(receive))
+        events = asyncio.ensure_future(self._handle_events())
+        try:
+            done, _ = await asyncio.wait([frames, events], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (frames, events):
+                task.cancel()
+            await asyncio.gather(frames, events, return_exceptions=True)
+        for task in done:
+            task.result()  # a handler's error ends the socket, as it would in Channels' loop
+
+    async def _handle_frames(self, receive):
+        try:
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
+
+    async def _handle_events(self):
+        await self.events_open.wait()
+        while True:
+            await self.dispatch(await self.channel_receive())
+
+    def open_events(self):
+        self.events_open.set()
 
     async def dispatch(self, message):
         # Channels closes stale database connections before every frame and every event, by a
@@ -217,6 +261,7 @@ class PatronConsumer(DeskJsonConsumer):
         snapshot = await database_sync_to_async(self._snapshot)(after or 0)
         for frame in snapshot:
             await self.send_json(frame)
+        self.open_events()
 
     def _find_chat(self, token):
         try:
@@ -259,6 +304,10 @@ class PatronConsumer(DeskJsonConsumer):
             return
         if kind == "typing" and event.get("sender") == Message.Sender.PATRON:
             return
+        if kind == "status":
+            # Known before the patron reads it: their next frame, handled beside this loop,
+            # must already see the chat ended (a typing frame after the end reaches no one).
+            self.chat.status = event["status"]
         await self.send_json(event)
         if kind == "status":
             await self._follow_status()
@@ -304,6 +353,7 @@ class DashboardConsumer(DeskJsonConsumer):
         await self.accept()
         await database_sync_to_async(presence.connect_dashboard)(user=user, channel_name=self.channel_name)
         await self.send_json(await database_sync_to_async(self._snapshot)())
+        self.open_events()
 
     async def disconnect(self, code):
         if self.user is None:

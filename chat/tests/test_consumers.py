@@ -4,13 +4,16 @@ The application is deskservice.asgi.application, so the origin check and session
 in production.
 """
 
+import asyncio
 import json
 from datetime import timedelta
 
+import psycopg2
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings as django_settings
+from django.db import connection
 from django.test import Client
 
 from chat import services
@@ -329,6 +332,32 @@ async def test_a_patron_socket_cannot_flood_the_chat(waiting_chat, settings):
     count = await database_sync_to_async(waiting_chat.messages.count)()
     assert count == 3
     await disconnect(patron)
+
+
+async def test_a_message_waiting_on_a_busy_chat_does_not_hold_back_the_operators_other_chats(active_chat, alice):
+    """An operator's dashboard hears many chats: one frame stuck in the database (here a chat
+    row held by another transaction) must not keep the others' messages off the screen."""
+    second = await database_sync_to_async(start_chat)(active_chat.department, "Do you have scanners?")
+    await database_sync_to_async(services.claim_chat)(chat_id=second.pk, operator=alice)
+    desk, _ = await dashboard_socket(alice)
+    other_patron, _ = await patron_socket(second)
+    holder = psycopg2.connect(**connection.get_connection_params())
+    try:
+        await database_sync_to_async(holder.cursor().execute)(
+            f"SELECT 1 FROM {Chat._meta.db_table} WHERE id = %s FOR UPDATE", [str(active_chat.pk)]
+        )
+        await desk.send_json_to({"type": "message", "chat": str(active_chat.pk), "body": "One moment, please."})
+        await asyncio.sleep(0.3)  # the operator's message is now waiting for the row
+        await other_patron.send_json_to({"type": "message", "body": "Are you still there?"})
+        heard = await receive(desk, "message")
+        assert (heard["chat"], heard["body"]) == (str(second.pk), "Are you still there?")
+        assert not await database_sync_to_async(Message.objects.filter(body="One moment, please.").exists)()
+    finally:
+        holder.rollback()
+        holder.close()
+    sent = await receive(desk, "message")
+    assert (sent["chat"], sent["body"]) == (str(active_chat.pk), "One moment, please.")
+    await disconnect(other_patron, desk)
 
 
 # --- Queue positions and fan-out ------------------------------------------------------------
