@@ -141,3 +141,14 @@ def test_chats_i_stayed_in_cost_the_snapshot_no_query_per_chat(departments, onli
     assert len(snapshot["chats"]) == 12
     assert {c["operator"] for c in snapshot["chats"]} == {"Bob"}
     assert all(c["participants"] == [{"id": alice.pk, "name": "Alice"}] for c in snapshot["chats"])
+
+
+def test_a_dashboard_heartbeat_costs_a_fixed_number_of_queries(departments, online_pair, django_assert_num_queries):
+    alice, bob = online_pair
+    add_work(departments, alice, bob, 3)
+    consumer = DashboardConsumer()
+    consumer.user, consumer.channel_name = alice, "test.alice"
+    # The role, this dashboard's presence, due transfers, and the departments' presence (two).
+    with django_assert_num_queries(5):
+        departments_now = consumer._beat()
+    assert {d["slug"]: d["operators_online"] for d in departments_now}["research"] == 2
