@@ -9,6 +9,7 @@ duplicates.
 
 import asyncio
 import json
+import random
 import secrets
 import time
 import uuid
@@ -274,7 +275,8 @@ class OperatorClient:
     async def heartbeats(self):
         # Without them the operator drops offline after DESK_PRESENCE_TIMEOUT_SECONDS and chats are refused.
         while True:
-            await asyncio.sleep(self.heartbeat_seconds)
+            # As static/desk/socket.js: 75-100 % of the interval, drawn for each beat.
+            await asyncio.sleep(self.heartbeat_seconds * random.uniform(0.75, 1.0))
             try:
                 await self.ws.send(json.dumps({"type": "heartbeat"}))
             except Exception:

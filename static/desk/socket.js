@@ -81,11 +81,21 @@ export class ReconnectingSocket {
 
   startHeartbeat() {
     this.stopHeartbeat();
-    this.heartbeatTimer = setInterval(() => this.send({ type: "heartbeat" }), this.heartbeatSeconds * 1000);
+    // Each beat comes after 75-100 % of the interval, drawn anew: dashboards that reconnected
+    // together after a restart drift apart instead of beating in lockstep, which queued fifty
+    // heartbeats at once in front of the patrons' messages (docs/performance.md). Never later
+    // than the interval, so the presence timeout still holds.
+    const next = () => {
+      this.heartbeatTimer = setTimeout(() => {
+        this.send({ type: "heartbeat" });
+        next();
+      }, this.heartbeatSeconds * 1000 * (0.75 + Math.random() * 0.25));
+    };
+    next();
   }
 
   stopHeartbeat() {
-    clearInterval(this.heartbeatTimer);
+    clearTimeout(this.heartbeatTimer);
     this.heartbeatTimer = null;
   }
 
