@@ -8,19 +8,29 @@ then waited behind every other socket's queries and paid for a new PostgreSQL ba
 bench/chat_load.py measured a delivery p50 of seconds at 200 messages/s
 (docs/performance.md). Here `DESK_CONSUMER_DB_THREADS` threads per process share the work and
 each keeps its own connection, closed after a database error so the next call reconnects.
+A database error on one thread closes the others' connections too, before their next call:
+after a failover or a network cut every kept connection is dead, and without this each
+thread's first call afterwards failed in turn (a retry error for some patron or operator).
 
 Frames of one socket are still handled one after another (the consumer awaits each call),
 and each call is a whole transaction, so no connection state leaks from one call to the next.
 """
 
 import functools
+import itertools
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import SyncToAsync
 from django.conf import settings
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 
 _executor = None
+# Database errors seen by any thread of the pool; a thread whose connection is older than the
+# latest reconnects first.
+_failures = itertools.count(1)
+_latest_failure = 0
+_thread = threading.local()
 
 
 def _pool() -> ThreadPoolExecutor:
@@ -33,10 +43,15 @@ def _pool() -> ThreadPoolExecutor:
 def database_sync_to_async(func):
     @functools.wraps(func)
     def run(*args, **kwargs):
-        if connection.errors_occurred:
+        global _latest_failure
+        if connection.errors_occurred or getattr(_thread, "failures_seen", 0) != _latest_failure:
             connection.close()
+        _thread.failures_seen = _latest_failure
         try:
             return func(*args, **kwargs)
+        except (OperationalError, InterfaceError):
+            _latest_failure = next(_failures)
+            raise
         finally:
             if connection.errors_occurred or connection.in_atomic_block or not settings.DESK_CONSUMER_DB_PERSISTENT:
                 connection.close()
