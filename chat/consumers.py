@@ -48,8 +48,8 @@ class DeskJsonConsumer(AsyncJsonWebsocketConsumer):
     their own, each in order, instead of Channels' one loop for both: while a frame waits for
     the database, the events of the socket's other chats still leave (an operator's dashboard
     hears many chats), and no task is created per message (bench/chat_load.py,
-    docs/performance.md). Events wait until the consumer calls `open_events()`, after the
-    snapshot it sends on connect or on authentication, so that they never overtake it.
+    docs/performance.md). Events are held until the consumer calls `open_events()`, after
+    the snapshot it sends on connect or on authentication, so that they never overtake it.
     """
 
     async def __call__(self, scope, receive, send):
@@ -58,7 +58,8 @@ class DeskJsonConsumer(AsyncJsonWebsocketConsumer):
         self.channel_name = await self.channel_layer.new_channel()
         self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
         self.base_send = send
-        self.events_open = asyncio.Event()
+        self.events_opened = False
+        self.held_events = []
         frames = asyncio.ensure_future(self._handle_frames(receive))
         events = asyncio.ensure_future(self._handle_events())
         try:
@@ -78,12 +79,21 @@ class DeskJsonConsumer(AsyncJsonWebsocketConsumer):
             pass
 
     async def _handle_events(self):
-        await self.events_open.wait()
+        # Always waiting in receive, also before the events are opened: a cancelled receive is
+        # how a channel layer learns that the consumer has gone (channels_redis unsubscribes
+        # its channel then); a socket closed before its snapshot must not leave one behind.
         while True:
-            await self.dispatch(await self.channel_receive())
+            message = await self.channel_receive()
+            if self.events_opened:
+                await self.dispatch(message)
+            else:
+                self.held_events.append(message)
 
-    def open_events(self):
-        self.events_open.set()
+    async def open_events(self):
+        """Forward the events held so far, in order, then let the events loop forward the rest."""
+        while self.held_events:
+            await self.dispatch(self.held_events.pop(0))
+        self.events_opened = True  # no await since the list was found empty: nothing is left in it
 
     async def dispatch(self, message):
         # Channels closes stale database connections before every frame and every event, by a
@@ -261,7 +271,7 @@ class PatronConsumer(DeskJsonConsumer):
         snapshot = await database_sync_to_async(self._snapshot)(after or 0)
         for frame in snapshot:
             await self.send_json(frame)
-        self.open_events()
+        await self.open_events()
 
     def _find_chat(self, token):
         try:
@@ -353,7 +363,7 @@ class DashboardConsumer(DeskJsonConsumer):
         await self.accept()
         await database_sync_to_async(presence.connect_dashboard)(user=user, channel_name=self.channel_name)
         await self.send_json(await database_sync_to_async(self._snapshot)())
-        self.open_events()
+        await self.open_events()
 
     async def disconnect(self, code):
         if self.user is None:

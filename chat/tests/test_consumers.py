@@ -15,6 +15,7 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings as django_settings
 from django.db import connection
 from django.test import Client
+from redis import Redis
 
 from chat import services
 from chat.models import Chat, Message
@@ -155,6 +156,28 @@ async def test_it_keeps_a_socket_that_authenticated_in_time(waiting_chat, settin
     communicator, _ = await patron_socket(waiting_chat)
     assert await communicator.receive_nothing(timeout=0.6)
     await disconnect(communicator)
+
+
+async def test_sockets_closed_before_they_authenticated_leave_no_channel_behind(waiting_chat):
+    """Each socket has a channel of its own in Redis; one that never authenticated (a wrong
+    token, a client that gave up) must not leave its subscription open when it closes."""
+    if not django_settings.REDIS_URL:
+        pytest.skip("the embedded default has no Redis channel layer to look into")
+    redis = Redis.from_url(django_settings.REDIS_URL)
+
+    def channels():
+        return set(redis.pubsub_channels("*specific.*"))
+
+    before = await database_sync_to_async(channels)()
+    for token in ["not the token", None]:
+        communicator, connected, _ = await open_socket(f"/ws/widget/v1/chats/{waiting_chat.pk}/")
+        assert connected
+        if token:
+            await communicator.send_json_to({"type": "auth", "token": token, "after": None})
+            assert (await communicator.receive_json_from(TIMEOUT))["type"] == "error"
+        await disconnect(communicator)
+    assert await database_sync_to_async(channels)() - before == set()
+    redis.close()
 
 
 async def test_frames_before_auth_are_refused(waiting_chat):
