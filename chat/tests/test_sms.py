@@ -196,17 +196,27 @@ def claimed_sms_chat(client, twilio, alice):
     return Chat.objects.get(pk=chat.pk)
 
 
+def reply_and_queue(send, monkeypatch, capture_on_commit):
+    """Send an operator's reply; return it, its one outgoing text, and the ids handed to the
+    sending task (which the worker tests run for real)."""
+    queued = []
+    monkeypatch.setattr(send_sms, "delay", queued.append)
+    with capture_on_commit(execute=True):
+        message = send()
+    return message, OutgoingSms.objects.get(), queued
+
+
 @pytest.mark.django_db
 def test_an_operator_reply_is_queued_as_a_text_and_system_notes_are_not(
     claimed_sms_chat, alice, django_capture_on_commit_callbacks, monkeypatch
 ):
-    queued = []
-    monkeypatch.setattr(send_sms, "delay", queued.append)
-    with django_capture_on_commit_callbacks(execute=True):
-        message = services.send_message(
-            chat=claimed_sms_chat, body="Yes, on floor 2.", sender="operator", operator=alice
-        )
-    outgoing = OutgoingSms.objects.get()
+    message, outgoing, queued = reply_and_queue(
+        lambda: services.send_message(
+            chat=claimed_sms_chat, body="Yes, on floor 2.", sender=Message.Sender.OPERATOR, operator=alice
+        ),
+        monkeypatch,
+        django_capture_on_commit_callbacks,
+    )
     assert (outgoing.to_phone, outgoing.body, outgoing.status, outgoing.message) == (
         "+16175550100",
         "Yes, on floor 2.",
@@ -223,11 +233,11 @@ def test_a_reply_typed_on_the_dashboard_is_queued_as_a_text(
     claimed_sms_chat, alice, django_capture_on_commit_callbacks, monkeypatch
 ):
     # The dashboard's one-statement path for web chats must not skip an SMS chat's outbox.
-    queued = []
-    monkeypatch.setattr(send_sms, "delay", queued.append)
-    with django_capture_on_commit_callbacks(execute=True):
-        message = services.send_operator_message(chat_id=claimed_sms_chat.pk, body="Yes, on floor 2.", operator=alice)
-    outgoing = OutgoingSms.objects.get()
+    message, outgoing, queued = reply_and_queue(
+        lambda: services.send_operator_message(chat_id=claimed_sms_chat.pk, body="Yes, on floor 2.", operator=alice),
+        monkeypatch,
+        django_capture_on_commit_callbacks,
+    )
     assert (outgoing.body, outgoing.message, queued) == ("Yes, on floor 2.", message, [outgoing.pk])
 
 
