@@ -6,14 +6,14 @@ Services call `publish`, which sends only after the surrounding transaction comm
 the database on every (re)connect; a lost event is a delay, never a loss.
 """
 
-import asyncio
 import logging
 import os
-import weakref
 
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+
+from deskservice import event_publisher
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def _send(group: str, message: dict) -> None:
         # Called from a thread that an event loop is waiting on (a consumer's database call,
         # an ASGI view): hand the event to that loop and return. Waiting for the publish here
         # held the database thread for half of each message (py-spy, docs/performance.md).
-        loop.call_soon_threadsafe(_enqueue, group, message)
+        loop.call_soon_threadsafe(event_publisher.enqueue, group, message)
         return
     try:
         async_to_sync(get_channel_layer().group_send)(group, message)
@@ -93,34 +93,6 @@ def _calling_loop():
     if loop is None or getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) != os.getpid():
         return None
     return loop if loop.is_running() else None
-
-
-# Events leave from the loop as tasks: those of one group one after another, in the order
-# their transactions committed, and different groups side by side (a single publisher task
-# waiting for each Redis round trip in turn became the queue at a few hundred events/s).
-_tails: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict]" = weakref.WeakKeyDictionary()
-_gates: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]" = weakref.WeakKeyDictionary()
-# Publishes at once per loop: redis-py's async pool refuses connections past its maximum (100).
-MAX_CONCURRENT_PUBLISHES = 32
-
-
-def _enqueue(group: str, message: dict) -> None:
-    loop = asyncio.get_running_loop()
-    tails = _tails.setdefault(loop, {})
-    gate = _gates.setdefault(loop, asyncio.Semaphore(MAX_CONCURRENT_PUBLISHES))
-    task = loop.create_task(_publish_after(tails.get(group), gate, group, message))
-    tails[group] = task
-    task.add_done_callback(lambda done: tails.get(group) is done and tails.pop(group, None))
-
-
-async def _publish_after(previous, gate: asyncio.Semaphore, group: str, message: dict) -> None:
-    if previous is not None:
-        await asyncio.wait([previous])
-    async with gate:
-        try:
-            await get_channel_layer().group_send(group, message)
-        except Exception:
-            logger.exception("could not publish %s to %s", message["event"].get("type"), group)
 
 
 # --- Events -------------------------------------------------------------------------------
