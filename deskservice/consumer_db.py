@@ -17,7 +17,6 @@ and each call is a whole transaction, so no connection state leaks from one call
 """
 
 import functools
-import itertools
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -26,10 +25,9 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 
 _executor = None
-# Database errors seen by any thread of the pool; a thread whose connection is older than the
-# latest reconnects first.
-_failures = itertools.count(1)
-_latest_failure = 0
+# Database errors seen by any thread of the pool; a thread that saw fewer reconnects first.
+# (Two threads failing at once may count one: the number still changes, which is what matters.)
+_failures = 0
 _thread = threading.local()
 
 
@@ -43,14 +41,14 @@ def _pool() -> ThreadPoolExecutor:
 def database_sync_to_async(func):
     @functools.wraps(func)
     def run(*args, **kwargs):
-        global _latest_failure
-        if connection.errors_occurred or getattr(_thread, "failures_seen", 0) != _latest_failure:
+        global _failures
+        if connection.errors_occurred or getattr(_thread, "failures_seen", 0) != _failures:
             connection.close()
-        _thread.failures_seen = _latest_failure
+        _thread.failures_seen = _failures
         try:
             return func(*args, **kwargs)
         except (OperationalError, InterfaceError):
-            _latest_failure = next(_failures)
+            _failures += 1
             raise
         finally:
             if connection.errors_occurred or connection.in_atomic_block or not settings.DESK_CONSUMER_DB_PERSISTENT:
