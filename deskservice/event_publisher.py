@@ -31,13 +31,13 @@ def enqueue(group: str, message: dict) -> None:
     loop = asyncio.get_running_loop()
     publisher = _publishers.get(loop)
     if publisher is None:
-        publisher = _publishers[loop] = _Publisher(loop)
+        publisher = _publishers[loop] = _Publisher()
     publisher.add(group, message)
 
 
 class _Publisher:
-    def __init__(self, loop: asyncio.AbstractEventLoop):
-        self.loop = loop
+    # Holds no reference to its loop, the key of _publishers: a loop that ends takes it along.
+    def __init__(self):
         self.queued: list[tuple[str, dict]] = []
         self.sending = False
 
@@ -45,7 +45,7 @@ class _Publisher:
         self.queued.append((group, message))
         if not self.sending:
             self.sending = True
-            self.loop.create_task(self._send_queued())
+            asyncio.get_running_loop().create_task(self._send_queued())
 
     async def _send_queued(self) -> None:
         try:
