@@ -1,7 +1,8 @@
 """Websocket consumers: the patron's widget socket and the operator's dashboard socket.
 
 They authenticate, join groups, turn JSON frames into service calls, and forward events.
-All database work goes through database_sync_to_async; nothing here blocks the loop.
+Database work goes through database_sync_to_async, or, for a chat message, runs on the loop
+without blocking it (deskservice/loop_db.py).
 Malformed frames get an {"type": "error"} frame and the socket stays open; so does a frame that
 fails because PostgreSQL is out of reach for a moment (the error says to retry).
 """
@@ -213,7 +214,11 @@ class PatronConsumer(DeskJsonConsumer):
             await self.authenticate(content)
             return
         if kind == "message":
-            await database_sync_to_async(self._send_message)(content.get("body"))
+            # The same per-minute budget per chat as POST messages, counted by the insert itself:
+            # without it an open socket could flood the operator and the database at will.
+            await services.send_patron_message_from_socket(
+                chat=self.chat, body=content.get("body"), per_minute=settings.DESK_RATE_LIMIT_MESSAGES_PER_MINUTE
+            )
         elif kind == "heartbeat":
             await self.on_heartbeat()
         elif kind == "typing":
@@ -240,16 +245,6 @@ class PatronConsumer(DeskJsonConsumer):
             return
         self.heard_at = now
         await database_sync_to_async(abandoned.note_patron_present)(chat_id=self.chat.pk)
-
-    def _send_message(self, body):
-        # The same per-minute budget per chat as POST messages, counted by the insert itself:
-        # without it an open socket could flood the operator and the database at will.
-        services.send_message(
-            chat=self.chat,
-            body=body,
-            sender=Message.Sender.PATRON,
-            per_minute=settings.DESK_RATE_LIMIT_MESSAGES_PER_MINUTE,
-        )
 
     async def authenticate(self, content):
         after = content.get("after")
@@ -478,16 +473,15 @@ class DashboardConsumer(DeskJsonConsumer):
             await self.send_error(gettext_noop("Status must be “online” or “away”."), action="availability")
 
     async def on_message(self, content):
-        # One trip to the database thread, one statement in the common case (docs/performance.md).
-        if not await database_sync_to_async(self._send_in_chat)(content.get("chat"), content.get("body")):
-            await self.send_error(gettext_noop("That chat is not one of yours."), **_error_context(content))
-
-    def _send_in_chat(self, chat_id, body) -> bool:
+        # One statement in the common case, run from the loop (docs/performance.md).
         try:
-            chat_uuid = uuid.UUID(str(chat_id))
+            chat_id = uuid.UUID(str(content.get("chat")))
         except ValueError:
-            return False
-        return services.send_operator_message(chat_id=chat_uuid, body=body, operator=self.user) is not None
+            chat_id = None
+        if chat_id is None or not await services.send_operator_message_from_socket(
+            chat_id=chat_id, body=content.get("body"), operator=self.user
+        ):
+            await self.send_error(gettext_noop("That chat is not one of yours."), **_error_context(content))
 
     async def on_typing(self, content):
         chat = await self._own_chat(content)

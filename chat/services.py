@@ -5,20 +5,22 @@ its events with `realtime.publish` (after commit). Views and consumers only pars
 authorise, and call them; they turn a ChatError into a clear message for the user.
 """
 
+import asyncio
 import re
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 from kombu.exceptions import OperationalError
 
 from chat.models import CannedMessage, Chat, ChatEvent, ChatParticipant, Message, TranscriptEmail, hash_token, new_token
-from deskservice import audit, outbox, realtime, roles
+from deskservice import audit, loop_db, outbox, realtime, roles
+from deskservice.consumer_db import database_sync_to_async
 from deskservice.languages import supported_language
 from deskservice.selectors import department_is_online
 
@@ -210,99 +212,184 @@ def send_message(*, chat, body: str, sender: str, operator=None, per_minute: int
 def send_operator_message(*, chat_id, body: str, operator) -> Message | None:
     """An operator's message typed on the dashboard; None when the chat is not one of theirs.
 
-    The common case, a web chat the operator is in, is one statement (`_insert_message`); an
+    The common case, a web chat the operator is in, is one statement (`_MessageInsert`); an
     SMS chat (whose reply must be queued in the same transaction), an ended chat and a chat
     that is not theirs take the general path of `send_message`, which says why it refuses.
     """
-    from chat.selectors import chats_i_am_in
-
     body = _clean_text(body, field="body", limit=settings.DESK_MAX_MESSAGE_LENGTH)
+    message = _operator_message_insert(chat_id=chat_id, body=body, operator=operator).run()
+    if message is None:
+        return _send_operator_message_slowly(chat_id=chat_id, body=body, operator=operator)
+    realtime.publish(realtime.chat_group(chat_id), realtime.message_event(message))
+    return message
+
+
+async def send_operator_message_from_socket(*, chat_id, body: str, operator) -> Message | None:
+    """`send_operator_message` for the dashboard's socket, stored from the event loop (loop_db)."""
+    if not loop_db.available():
+        return await database_sync_to_async(send_operator_message)(chat_id=chat_id, body=body, operator=operator)
+    body = _clean_text(body, field="body", limit=settings.DESK_MAX_MESSAGE_LENGTH)
+    message = await _operator_message_insert(chat_id=chat_id, body=body, operator=operator).store_on_loop()
+    if message is None:
+        return await database_sync_to_async(_send_operator_message_slowly)(
+            chat_id=chat_id, body=body, operator=operator
+        )
+    return message
+
+
+def _operator_message_insert(*, chat_id, body: str, operator) -> "_MessageInsert":
     table = ChatParticipant._meta.db_table
     condition = (
         f" AND source <> %s AND (operator_id = %s OR EXISTS (SELECT 1 FROM {table} p"
         f" WHERE p.chat_id = {Chat._meta.db_table}.id AND p.operator_id = %s AND p.left_at IS NULL))"
     )
-    message = _insert_message(
+    return _MessageInsert(
         chat_id=chat_id,
         sender=Message.Sender.OPERATOR,
         body=body,
         operator=operator,
         condition=condition,
-        params=[Chat.Source.SMS, operator.pk, operator.pk],
+        condition_params=[Chat.Source.SMS, operator.pk, operator.pk],
     )
-    if message is not None:
-        realtime.publish(realtime.chat_group(chat_id), realtime.message_event(message))
-        return message
+
+
+def _send_operator_message_slowly(*, chat_id, body: str, operator) -> Message | None:
+    from chat.selectors import chats_i_am_in
+
     chat = chats_i_am_in(operator).select_related("department", "operator").filter(pk=chat_id).first()
     if chat is None:
         return None
     return send_message(chat=chat, body=body, sender=Message.Sender.OPERATOR, operator=operator)
 
 
+async def send_patron_message_from_socket(*, chat, body: str, per_minute: int | None) -> Message:
+    """`send_message` of a patron's message for the widget's socket, stored from the event loop.
+
+    On PostgreSQL the message's one statement runs on the loop (deskservice/loop_db.py), so a
+    message under load does not wait for a database thread; elsewhere it takes the threads.
+    """
+    if not loop_db.available():
+        return await database_sync_to_async(send_message)(
+            chat=chat, body=body, sender=Message.Sender.PATRON, per_minute=per_minute
+        )
+    body = _clean_text(body, field="body", limit=settings.DESK_MAX_MESSAGE_LENGTH)
+    message = await _patron_message_insert(chat=chat, body=body, per_minute=per_minute).store_on_loop()
+    if message is None:
+        await database_sync_to_async(_refuse_patron_message)(chat)
+    return message
+
+
 def _insert_patron_message(*, chat, body: str, per_minute: int | None) -> Message:
+    message = _patron_message_insert(chat=chat, body=body, per_minute=per_minute).run()
+    if message is None:
+        _refuse_patron_message(chat)
+    return message
+
+
+def _patron_message_insert(*, chat, body: str, per_minute: int | None) -> "_MessageInsert":
     condition, params = "", []
     if per_minute is not None:
         # Counted in the statement from the stored messages, so the limit holds across every
         # process and socket without a Redis round trip per message (docs/performance.md).
         # Two messages racing at the limit may both pass: one over, never a flood.
-        table, since = Message._meta.db_table, timezone.now() - timedelta(seconds=60)
+        table, since, db = Message._meta.db_table, timezone.now() - timedelta(seconds=60), connections["default"]
         condition = (
             f" AND (SELECT COUNT(*) FROM (SELECT created_at FROM {table} WHERE chat_id = %s AND sender = %s"
             f" ORDER BY id DESC LIMIT %s) recent WHERE created_at > %s) < %s"
         )
         params = [
-            Chat._meta.pk.get_db_prep_value(chat.pk, connection),
+            Chat._meta.pk.get_db_prep_value(chat.pk, db),
             Message.Sender.PATRON,
             per_minute,
-            Message._meta.get_field("created_at").get_db_prep_value(since, connection),
+            Message._meta.get_field("created_at").get_db_prep_value(since, db),
             per_minute,
         ]
-    message = _insert_message(
-        chat_id=chat.pk, sender=Message.Sender.PATRON, body=body, condition=condition, params=params
+    return _MessageInsert(
+        chat_id=chat.pk,
+        chat=chat,
+        sender=Message.Sender.PATRON,
+        body=body,
+        condition=condition,
+        condition_params=params,
     )
-    if message is not None:
-        message.chat = chat
-        return message
+
+
+def _refuse_patron_message(chat):
+    """Why a patron's message was not stored: the chat ended, or the per-minute limit."""
     if Chat.objects.filter(pk=chat.pk, status=Chat.Status.ENDED).exists():
         raise ChatConflict(gettext_noop("This chat has ended; messages can no longer be sent."))
     raise TooManyMessages(gettext_noop("You are sending too many messages. Please wait a minute and try again."))
 
 
-def _insert_message(*, chat_id, sender: str, body: str, operator=None, condition="", params=()) -> Message | None:
-    """Store a message in one statement if its chat has not ended and `condition` holds; else None.
+class _MessageInsert:
+    """A message stored in one statement if its chat has not ended and `condition` holds.
 
     Messages are the desk's most frequent write. As one INSERT ... SELECT from the chat row
     they cost one round trip instead of four (BEGIN, SELECT ... FOR UPDATE, INSERT, COMMIT):
     bench/chat_load.py, docs/performance.md. On PostgreSQL, FOR SHARE still orders the message
     against End Chat and transfers, which update the row (the condition is checked again on
     the row they leave), while messages of one chat do not wait for each other. SQLite
-    serialises every write anyway.
+    serialises every write anyway. `run()` executes it on Django's connection in the caller's
+    transaction, `store_on_loop()` on the event loop's (deskservice/loop_db.py) and publishes
+    it; both give the Message, or None if not stored. `chat`, if given, is set on the Message.
     """
-    now = timezone.now()
-    fields = {f.name: f for f in Message._meta.concrete_fields}
-    lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
-    columns = [fields["chat"].column, fields["sender"].column, fields["body"].column, fields["created_at"].column]
-    values = ["id", "%s", "%s", "%s"]
-    if operator is not None:
-        columns.append(fields["operator"].column)
-        values.append("%s")
-    sql = (
-        f"INSERT INTO {Message._meta.db_table} ({', '.join(columns)}) "
-        f"SELECT {', '.join(values)} FROM {Chat._meta.db_table} WHERE id = %s AND status <> %s{condition}{lock}"
-        " RETURNING id"
-    )
-    head = [sender, body, fields["created_at"].get_db_prep_value(now, connection)]
-    if operator is not None:
-        head.append(operator.pk)
-    chat_pk = Chat._meta.pk.get_db_prep_value(chat_id, connection)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*head, chat_pk, Chat.Status.ENDED, *params])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    message = Message(id=row[0], chat_id=chat_id, sender=sender, body=body, created_at=now, operator=operator)
-    message._state.adding = False
-    return message
+
+    def __init__(self, *, chat_id, sender: str, body: str, chat=None, operator=None, condition="", condition_params=()):
+        self.chat_id, self.chat, self.sender, self.body, self.operator = chat_id, chat, sender, body, operator
+        self.created_at = timezone.now()
+        # Django's connection object looked up once: each use of the `connection` proxy is a
+        # look-up in asgiref's Local, which on the event loop cost a few % of its time (py-spy).
+        db = connections["default"]
+        fields = {f.name: f for f in Message._meta.concrete_fields}
+        lock = " FOR SHARE" if db.vendor == "postgresql" else ""
+        columns = [fields["chat"].column, fields["sender"].column, fields["body"].column, fields["created_at"].column]
+        values = ["id", "%s", "%s", "%s"]
+        if operator is not None:
+            columns.append(fields["operator"].column)
+            values.append("%s")
+        self.sql = (
+            f"INSERT INTO {Message._meta.db_table} ({', '.join(columns)}) "
+            f"SELECT {', '.join(values)} FROM {Chat._meta.db_table} WHERE id = %s AND status <> %s{condition}{lock}"
+            " RETURNING id"
+        )
+        self.params = [sender, body, fields["created_at"].get_db_prep_value(self.created_at, db)]
+        if operator is not None:
+            self.params.append(operator.pk)
+        chat_pk = Chat._meta.pk.get_db_prep_value(chat_id, db)
+        self.params += [chat_pk, Chat.Status.ENDED, *condition_params]
+
+    def run(self) -> Message | None:
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, self.params)
+            return self._message(cursor.fetchone())
+
+    async def store_on_loop(self) -> Message | None:
+        # Shielded: a socket that closes while its message is being stored must not leave the
+        # message stored but never announced (a call on a database thread also ran to its end).
+        return await asyncio.shield(self._store_and_publish())
+
+    async def _store_and_publish(self) -> Message | None:
+        message = self._message(await loop_db.fetchone(self.sql, self.params))
+        if message is not None:
+            # The statement committed on its own (autocommit): publish now.
+            realtime.publish_from_loop(realtime.chat_group(self.chat_id), realtime.message_event(message))
+        return message
+
+    def _message(self, row) -> Message | None:
+        if row is None:
+            return None
+        message = Message(
+            id=row[0],
+            chat_id=self.chat_id,
+            sender=self.sender,
+            body=self.body,
+            created_at=self.created_at,
+            operator=self.operator,
+        )
+        message._state.adding = False
+        if self.chat is not None:
+            message.chat = self.chat
+        return message
 
 
 def send_canned_message(*, chat, canned_id, operator) -> Message:

@@ -38,17 +38,26 @@ def _pool() -> ThreadPoolExecutor:
     return _executor
 
 
+def failures() -> int:
+    return _failures
+
+
+def note_failure() -> None:
+    """A connection of this process failed: the others reconnect before their next call."""
+    global _failures
+    _failures += 1
+
+
 def database_sync_to_async(func):
     @functools.wraps(func)
     def run(*args, **kwargs):
-        global _failures
         if connection.errors_occurred or getattr(_thread, "failures_seen", 0) != _failures:
             connection.close()
         _thread.failures_seen = _failures
         try:
             return func(*args, **kwargs)
         except (OperationalError, InterfaceError):
-            _failures += 1
+            note_failure()
             raise
         finally:
             if connection.errors_occurred or connection.in_atomic_block or not settings.DESK_CONSUMER_DB_PERSISTENT:

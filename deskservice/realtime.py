@@ -65,12 +65,22 @@ def publish(group: str, event: dict, *, join: str | None = None, skip_channel: s
     dashboards join a chat they just claimed). `skip_channel` spares the socket that caused
     the event (typing indicators are not echoed to the typist).
     """
+    message = _layer_message(event, join=join, skip_channel=skip_channel)
+    transaction.on_commit(lambda: _send(group, message))
+
+
+def publish_from_loop(group: str, event: dict) -> None:
+    """`publish` for a coroutine whose statement has committed (deskservice/loop_db.py)."""
+    event_publisher.enqueue(group, _layer_message(event))
+
+
+def _layer_message(event: dict, *, join: str | None = None, skip_channel: str | None = None) -> dict:
     message = {"type": LAYER_TYPE, "event": event}
     if join:
         message["join"] = join
     if skip_channel:
         message["skip_channel"] = skip_channel
-    transaction.on_commit(lambda: _send(group, message))
+    return message
 
 
 def _send(group: str, message: dict) -> None:

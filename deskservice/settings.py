@@ -258,6 +258,10 @@ DESK_ABANDONED_WAIT_MINUTES = env.int("DESK_ABANDONED_WAIT_MINUTES", default=15)
 # (deskservice/consumer_db.py). Every process holds up to this many PostgreSQL connections.
 DESK_CONSUMER_DB_THREADS = env.int("DESK_CONSUMER_DB_THREADS", default=8)
 DESK_CONSUMER_DB_PERSISTENT = env.bool("DESK_CONSUMER_DB_PERSISTENT", default=True)
+# Chat messages sent over websockets are stored from the event loop itself, over up to this
+# many PostgreSQL connections per process (deskservice/loop_db.py); 0 sends them through the
+# threads above. Ignored on SQLite.
+DESK_CONSUMER_LOOP_CONNECTIONS = env.int("DESK_CONSUMER_LOOP_CONNECTIONS", default=4)
 # Anonymous widget endpoints: requests allowed per client IP per minute.
 DESK_RATE_LIMIT_CHATS_PER_MINUTE = env.int("DESK_RATE_LIMIT_CHATS_PER_MINUTE", default=10)
 DESK_RATE_LIMIT_MESSAGES_PER_MINUTE = env.int("DESK_RATE_LIMIT_MESSAGES_PER_MINUTE", default=60)

@@ -1,0 +1,160 @@
+"""Single statements run on the event loop itself, over psycopg2's asynchronous connections.
+
+A patron's message is the desk's most frequent write and is one statement
+(chat.services._MessageInsert). Run on a database thread (deskservice/consumer_db.py) it
+crossed threads twice, and the thread waited for the GIL each time it came back from
+PostgreSQL while the loop was busy with other sockets: under load that wait, not the
+statement, made the slowest deliveries (bench/chat_load.py, docs/performance.md). Here the
+loop sends the statement and goes on with other sockets until PostgreSQL answers, as the
+baseline relay does with asyncpg, using the driver the desk already has.
+
+Each event loop keeps up to DESK_CONSUMER_LOOP_CONNECTIONS connections in autocommit, so every
+statement is its own transaction (closed after each statement if DESK_CONSUMER_DB_PERSISTENT
+is off, as the tests run). A connection that fails is closed and the error is raised as
+Django's (OperationalError, IntegrityError, ...), so callers handle it as any other database
+error; it also makes the database threads reconnect, and a thread's failure makes these
+connections reconnect (after a failover every kept connection is dead).
+Only PostgreSQL has such connections: `available()` says whether to use them.
+"""
+
+import asyncio
+import collections
+import weakref
+
+import psycopg2
+import psycopg2.extensions
+from django.conf import settings
+from django.db import connections, utils
+
+from deskservice import consumer_db
+
+_POSTGRESQL = "django.db.backends.postgresql"
+_pools: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Pool]" = weakref.WeakKeyDictionary()
+
+# Django's exception for each of psycopg2's, most specific first, as django.db.utils maps them.
+_DJANGO_ERRORS = [
+    getattr(utils, name)
+    for name in (
+        "DataError",
+        "OperationalError",
+        "IntegrityError",
+        "InternalError",
+        "ProgrammingError",
+        "NotSupportedError",
+        "DatabaseError",
+        "InterfaceError",
+        "Error",
+    )
+]
+
+
+def available() -> bool:
+    return settings.DESK_CONSUMER_LOOP_CONNECTIONS > 0 and settings.DATABASES["default"]["ENGINE"] == _POSTGRESQL
+
+
+async def fetchone(sql: str, params) -> tuple | None:
+    """Run one statement in its own transaction and return its first row (None if none).
+
+    A caller cancelled mid-statement closes the connection (its state is unknown) without
+    knowing whether the statement committed: callers whose work must finish shield it.
+    """
+    loop = asyncio.get_running_loop()
+    pool = _pools.get(loop)
+    if pool is None:
+        pool = _pools[loop] = _Pool(settings.DESK_CONSUMER_LOOP_CONNECTIONS)
+    return await pool.fetchone(sql, params)
+
+
+class _Pool:
+    # Holds no reference to its loop, the key of _pools (nor an asyncio.Semaphore, which would
+    # keep one): a loop that ends takes its pool and connections along.
+    def __init__(self, size: int):
+        self.size, self.busy = size, 0
+        self.waiting: collections.deque[asyncio.Future] = collections.deque()
+        self.idle: list[tuple[psycopg2.extensions.connection, int]] = []  # (connection, failures seen)
+
+    async def fetchone(self, sql: str, params):
+        while self.busy >= self.size:
+            waiter = asyncio.get_running_loop().create_future()
+            self.waiting.append(waiter)
+            await waiter
+        self.busy += 1
+        try:
+            return await self._fetchone(sql, params)
+        finally:
+            self.busy -= 1
+            if self.waiting:
+                self.waiting.popleft().set_result(None)
+
+    async def _fetchone(self, sql: str, params):
+        connection = await self._take()
+        try:
+            cursor = connection.cursor()
+            cursor.execute(sql, params)
+            await _ready(connection)
+            row = cursor.fetchone() if cursor.description is not None else None
+        except psycopg2.Error as error:
+            connection.close()
+            if isinstance(error, (psycopg2.OperationalError, psycopg2.InterfaceError)):
+                consumer_db.note_failure()
+            raise _as_django_error(error) from error
+        except BaseException:
+            connection.close()  # interrupted mid-statement: its state is unknown
+            raise
+        if settings.DESK_CONSUMER_DB_PERSISTENT:
+            self.idle.append((connection, consumer_db.failures()))
+        else:
+            connection.close()
+        return row
+
+    async def _take(self) -> psycopg2.extensions.connection:
+        while self.idle:
+            connection, failures_seen = self.idle.pop()
+            if failures_seen == consumer_db.failures() and not connection.closed:
+                return connection
+            connection.close()
+        params = connections["default"].get_connection_params()
+        params.pop("cursor_factory", None)
+        try:
+            connection = psycopg2.connect(**params, async_=True)
+            await _ready(connection)
+        except psycopg2.Error as error:
+            consumer_db.note_failure()
+            raise _as_django_error(error) from error
+        return connection
+
+
+async def _ready(connection) -> None:
+    """Wait until the connection's current operation (connect or statement) has finished."""
+    loop, fd = asyncio.get_running_loop(), connection.fileno()
+    while True:
+        state = connection.poll()
+        if state == psycopg2.extensions.POLL_OK:
+            return
+        waiter = loop.create_future()
+        if state == psycopg2.extensions.POLL_READ:
+            loop.add_reader(fd, _wake, waiter)
+            remove = loop.remove_reader
+        elif state == psycopg2.extensions.POLL_WRITE:
+            loop.add_writer(fd, _wake, waiter)
+            remove = loop.remove_writer
+        else:
+            raise psycopg2.OperationalError(f"unexpected poll state {state}")
+        try:
+            await waiter
+        finally:
+            remove(fd)
+
+
+def _wake(waiter: asyncio.Future) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
+def _as_django_error(error: psycopg2.Error) -> utils.Error:
+    for django_error in _DJANGO_ERRORS:
+        if isinstance(error, getattr(psycopg2, django_error.__name__)):
+            wrapped = django_error(*error.args)
+            wrapped.__cause__ = error
+            return wrapped
+    return utils.Error(*error.args)
