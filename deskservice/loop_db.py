@@ -19,6 +19,7 @@ Only PostgreSQL has such connections: `available()` says whether to use them.
 
 import asyncio
 import collections
+import re
 import weakref
 
 import psycopg2
@@ -29,6 +30,9 @@ from django.db import connections, utils
 from deskservice import consumer_db
 
 _POSTGRESQL = "django.db.backends.postgresql"
+_PLACEHOLDER = re.compile(r"%s")
+# Distinct statements prepared per connection at most: callers run a handful (chat.services).
+MAX_PREPARED = 16
 _pools: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Pool]" = weakref.WeakKeyDictionary()
 
 # Django's exception for each of psycopg2's, most specific first, as django.db.utils maps them.
@@ -71,7 +75,7 @@ class _Pool:
     def __init__(self, size: int):
         self.size, self.busy = size, 0
         self.waiting: collections.deque[asyncio.Future] = collections.deque()
-        self.idle: list[tuple[psycopg2.extensions.connection, int]] = []  # (connection, failures seen)
+        self.idle: list[_LoopConnection] = []
 
     async def fetchone(self, sql: str, params):
         while self.busy >= self.size:
@@ -90,9 +94,10 @@ class _Pool:
         connection = await self._take()
         try:
             cursor = connection.cursor()
-            cursor.execute(sql, params)
+            cursor.execute(*connection.statement(sql, params))
             await _ready(connection)
             row = cursor.fetchone() if cursor.description is not None else None
+            connection.ran(sql)
         except psycopg2.Error as error:
             connection.close()
             if isinstance(error, (psycopg2.OperationalError, psycopg2.InterfaceError)):
@@ -102,26 +107,65 @@ class _Pool:
             connection.close()  # interrupted mid-statement: its state is unknown
             raise
         if settings.DESK_CONSUMER_DB_PERSISTENT:
-            self.idle.append((connection, consumer_db.failures()))
+            connection.failures_seen = consumer_db.failures()
+            self.idle.append(connection)
         else:
             connection.close()
         return row
 
-    async def _take(self) -> psycopg2.extensions.connection:
+    async def _take(self) -> "_LoopConnection":
         while self.idle:
-            connection, failures_seen = self.idle.pop()
-            if failures_seen == consumer_db.failures() and not connection.closed:
+            connection = self.idle.pop()
+            if connection.failures_seen == consumer_db.failures() and not connection.closed:
                 return connection
             connection.close()
         params = connections["default"].get_connection_params()
         params.pop("cursor_factory", None)
         try:
-            connection = psycopg2.connect(**params, async_=True)
+            connection = psycopg2.connect(**params, connection_factory=_LoopConnection, async_=True)
             await _ready(connection)
         except psycopg2.Error as error:
             consumer_db.note_failure()
             raise _as_django_error(error) from error
         return connection
+
+
+class _LoopConnection(psycopg2.extensions.connection):
+    """A connection that prepares each statement it runs, once (unless DESK_CONSUMER_LOOP_PREPARE
+    is off, as it must be behind PgBouncer in transaction mode).
+
+    PostgreSQL planned the message's INSERT ... SELECT afresh each time: 0.11 ms of its 0.2 ms
+    (EXPLAIN ANALYZE in a warm session). A prepared statement is planned once per connection,
+    as asyncpg does for the baseline relay. The PREPARE travels with the first EXECUTE, in one
+    round trip.
+    """
+
+    failures_seen = 0
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.prepared: dict[str, str] = {}  # SQL -> its statement's name on this connection
+        self.preparing: str | None = None
+
+    def statement(self, sql: str, params) -> tuple[str, list]:
+        name = self.prepared.get(sql)
+        arguments = f" ({', '.join(['%s'] * len(params))})" if params else ""
+        if name is not None:
+            return f"EXECUTE {name}{arguments}", params
+        if not settings.DESK_CONSUMER_LOOP_PREPARE or len(self.prepared) >= MAX_PREPARED or _has_literal_percent(sql):
+            return sql, params
+        self.preparing = name = f"desk_loop_{len(self.prepared)}"
+        numbers = iter(range(1, len(params) + 1))
+        numbered = _PLACEHOLDER.sub(lambda _: f"${next(numbers)}", sql)
+        return f"PREPARE {name} AS {numbered}; EXECUTE {name}{arguments}", params
+
+    def ran(self, sql: str) -> None:
+        if self.preparing is not None:
+            self.prepared[sql], self.preparing = self.preparing, None
+
+
+def _has_literal_percent(sql: str) -> bool:
+    return "%" in _PLACEHOLDER.sub("", sql)
 
 
 async def _ready(connection) -> None:

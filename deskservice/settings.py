@@ -262,6 +262,9 @@ DESK_CONSUMER_DB_PERSISTENT = env.bool("DESK_CONSUMER_DB_PERSISTENT", default=Tr
 # many PostgreSQL connections per process (deskservice/loop_db.py); 0 sends them through the
 # threads above. Ignored on SQLite.
 DESK_CONSUMER_LOOP_CONNECTIONS = env.int("DESK_CONSUMER_LOOP_CONNECTIONS", default=4)
+# Those connections prepare their statements once; turn off behind PgBouncer in transaction
+# mode, where a prepared statement does not follow the client from one server to the next.
+DESK_CONSUMER_LOOP_PREPARE = env.bool("DESK_CONSUMER_LOOP_PREPARE", default=True)
 # Anonymous widget endpoints: requests allowed per client IP per minute.
 DESK_RATE_LIMIT_CHATS_PER_MINUTE = env.int("DESK_RATE_LIMIT_CHATS_PER_MINUTE", default=10)
 DESK_RATE_LIMIT_MESSAGES_PER_MINUTE = env.int("DESK_RATE_LIMIT_MESSAGES_PER_MINUTE", default=60)

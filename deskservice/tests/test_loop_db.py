@@ -141,3 +141,35 @@ async def test_messages_waiting_on_busy_chats_hold_no_more_connections_than_conf
     heard = {(await receive(desk, "message"))["body"] for _ in patrons}
     assert heard == {"Still waiting (0)", "Still waiting (1)", "Still waiting (2)"}
     await disconnect(desk, *patrons)
+
+
+async def test_a_kept_connection_keeps_storing_messages_and_counting_the_patrons_limit(settings, active_chat, alice):
+    # Each message after the first runs the statement the connection prepared for the first.
+    settings.DESK_CONSUMER_DB_PERSISTENT = True
+    settings.DESK_RATE_LIMIT_MESSAGES_PER_MINUTE = 3
+    before = await database_sync_to_async(backends)()
+    try:
+        desk, _ = await dashboard_socket(alice)
+        patron, _ = await patron_socket(active_chat)
+        for n in range(3):
+            await patron.send_json_to({"type": "message", "body": f"Line {n}"})
+            assert (await receive(desk, "message"))["body"] == f"Line {n}"
+            assert (await patron.receive_json_from(3))["body"] == f"Line {n}"
+        await desk.send_json_to({"type": "message", "chat": str(active_chat.pk), "body": "Take your time."})
+        await desk.send_json_to({"type": "message", "chat": str(active_chat.pk), "body": "I am here."})
+        assert [(await receive(desk, "message"))["body"] for _ in range(2)] == ["Take your time.", "I am here."]
+        await patron.send_json_to({"type": "message", "body": "Line 3"})
+        frames = [await patron.receive_json_from(3) for _ in range(3)]
+        assert [f.get("body") for f in frames[:2]] == ["Take your time.", "I am here."]
+        assert frames[2]["type"] == "error" and "too many messages" in frames[2]["error"]
+        stored = await database_sync_to_async(list)(
+            Message.objects.filter(chat=active_chat, body__in=["Line 0", "Line 1", "Line 2", "Line 3"]).values_list(
+                "body", flat=True
+            )
+        )
+        assert stored == ["Line 0", "Line 1", "Line 2"]
+        await disconnect(patron, desk)
+    finally:
+        settings.DESK_CONSUMER_DB_PERSISTENT = False
+        await database_sync_to_async(drop_connections_opened_since)(before)
+        consumer_db.note_failure()
