@@ -143,8 +143,12 @@ async def test_messages_waiting_on_busy_chats_hold_no_more_connections_than_conf
     await disconnect(desk, *patrons)
 
 
-async def test_a_kept_connection_keeps_storing_messages_and_counting_the_patrons_limit(settings, active_chat, alice):
-    # Each message after the first runs the statement the connection prepared for the first.
+@pytest.mark.parametrize("prepare", [True, False], ids=["prepared", "behind-pgbouncer"])
+async def test_a_kept_connection_keeps_storing_messages_and_counting_the_patrons_limit(
+    settings, active_chat, alice, prepare
+):
+    # Prepared: each message after the first runs the statement prepared for the first.
+    settings.DESK_CONSUMER_LOOP_PREPARE = prepare
     settings.DESK_CONSUMER_DB_PERSISTENT = True
     settings.DESK_RATE_LIMIT_MESSAGES_PER_MINUTE = 3
     before = await database_sync_to_async(backends)()
