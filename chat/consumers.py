@@ -29,6 +29,7 @@ from chat.selectors import chats_i_am_in, open_chats_of
 from chat.transfers import expire_stale_transfers
 from deskservice import layer_watch, realtime, roles
 from deskservice import services as presence
+from deskservice.compiled_sql import CompiledQuery
 from deskservice.consumer_db import database_sync_to_async
 from deskservice.jsonapi import is_encodable
 from deskservice.languages import refusal, socket_language
@@ -437,6 +438,11 @@ class DashboardConsumer(DeskJsonConsumer):
             return
         await self.send_json(realtime.presence_event(departments))
 
+    @functools.cached_property
+    def role_check(self) -> CompiledQuery:
+        """Whether the operator still has a desk role: compiled at the first heartbeat, then reused."""
+        return CompiledQuery(lambda: desk_staff().filter(pk=self.user.pk).values_list("pk")[:1])
+
     def _beat(self):
         """One database call per heartbeat: the role checked again, presence, stale transfers.
 
@@ -445,8 +451,9 @@ class DashboardConsumer(DeskJsonConsumer):
         desk's messages for a third of a second (bench/chat_load.py).
         """
         # From the database, not the handshake's user, whose permissions are cached for the
-        # socket's life; one query, where loading the user and its permissions took three.
-        if not desk_staff().filter(pk=self.user.pk).exists():
+        # socket's life; one query, where loading the user and its permissions took three, and
+        # compiled once (deskservice/compiled_sql.py).
+        if not self.role_check.rows():
             presence.disconnect_dashboard(channel_name=self.channel_name)  # offline now, not at the close
             return None
         presence.heartbeat(user=self.user, channel_name=self.channel_name)

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
@@ -17,6 +18,7 @@ from chat import participants
 from chat.models import Chat, ChatEvent, Transfer
 from chat.services import ChatConflict, ChatError, NotAllowed, _require_owner, _system_message, in_patron_language
 from deskservice import audit, realtime, roles
+from deskservice.compiled_sql import CompiledQuery
 from deskservice.selectors import department_is_online, is_operator_online
 
 
@@ -162,21 +164,32 @@ def cancel_pending_transfers(chat) -> None:
         _finish(transfer, Transfer.Status.CANCELLED)
 
 
+def _due_transfers():
+    # The database's clock: the same SQL every time (deskservice/compiled_sql.py).
+    timeout = timedelta(seconds=settings.DESK_TRANSFER_TIMEOUT_SECONDS)
+    return Transfer.objects.filter(status=Transfer.Status.PENDING, created_at__lt=Now() - timeout)
+
+
+def _transfer_timeout():
+    return settings.DESK_TRANSFER_TIMEOUT_SECONDS
+
+
+_ANY_DUE = CompiledQuery(lambda: _due_transfers().values_list("pk")[:1], key=_transfer_timeout)
+
+
 def expire_stale_transfers() -> int:
     """Transfers unanswered for DESK_TRANSFER_TIMEOUT_SECONDS expire; the sender keeps the chat.
 
     Every dashboard heartbeat runs this sweep, so expiry needs no scheduler and holds across
     processes; the conditional update makes concurrent sweeps harmless.
     """
-    cutoff = timezone.now() - timedelta(seconds=settings.DESK_TRANSFER_TIMEOUT_SECONDS)
-    due = Transfer.objects.filter(status=Transfer.Status.PENDING, created_at__lt=cutoff)
-    # Nearly every sweep finds nothing: one query then, not a transaction of three, since
-    # fifty dashboards beating together stalled the desk (bench/chat_load.py).
-    if not due.exists():
+    # Nearly every sweep finds nothing: one query then, compiled once, not a transaction of
+    # three, since fifty dashboards beating together stalled the desk (bench/chat_load.py).
+    if not _ANY_DUE.rows():
         return 0
     expired = 0
     with transaction.atomic():
-        stale = due.select_for_update(skip_locked=True, of=("self",))
+        stale = _due_transfers().select_for_update(skip_locked=True, of=("self",))
         for transfer in stale.select_related("chat__department", "chat__operator", "from_operator", "to_operator"):
             _finish(transfer, Transfer.Status.EXPIRED)
             expired += 1

@@ -4,16 +4,19 @@ Their server time at 10,000 chats is measured by bench/pages_bench.py (docs/perf
 here the query counts are asserted at two data sizes, so that a query per row cannot creep in.
 """
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from chat import services
 from chat.consumers import DashboardConsumer
 from chat.models import Chat
 from chat.transfers import request_transfer
 from conftest import bring_online
-from deskservice.models import User
+from deskservice.models import DashboardConnection, User
 
 pytestmark = pytest.mark.django_db
 
@@ -152,3 +155,23 @@ def test_a_dashboard_heartbeat_costs_a_fixed_number_of_queries(departments, onli
     with django_assert_num_queries(5):
         departments_now = consumer._beat()
     assert {d["slug"]: d["operators_online"] for d in departments_now}["research"] == 2
+
+
+def test_each_heartbeat_reads_the_role_and_presence_afresh(settings, departments, online_pair):
+    """The heartbeat's reads are compiled once (deskservice/compiled_sql.py); what they read is
+    the database's state and clock at each beat, and a changed timeout takes effect."""
+    alice, bob = online_pair
+    consumer = DashboardConsumer()
+    consumer.user, consumer.channel_name = alice, "test.alice"
+
+    def online_in_research():
+        return {d["slug"]: d["operators_online"] for d in consumer._beat()}["research"]
+
+    assert online_in_research() == 2
+    silent_since = timezone.now() - timedelta(seconds=settings.DESK_PRESENCE_TIMEOUT_SECONDS + 1)
+    DashboardConnection.objects.filter(channel_name="test.bob").update(last_heartbeat=silent_since)
+    assert online_in_research() == 1  # bob's dashboard went silent
+    settings.DESK_PRESENCE_TIMEOUT_SECONDS += 3600
+    assert online_in_research() == 2  # within the longer timeout he counts again
+    alice.groups.clear()  # her role is taken away
+    assert consumer._beat() is None
