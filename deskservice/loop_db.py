@@ -123,7 +123,7 @@ class _Pool:
         params.pop("cursor_factory", None)
         try:
             connection = psycopg2.connect(**params, connection_factory=_LoopConnection, async_=True)
-            await _ready(connection)
+            await _ready(connection, connecting=True)
         except psycopg2.Error as error:
             consumer_db.note_failure()
             raise _as_django_error(error) from error
@@ -146,6 +146,35 @@ class _LoopConnection(psycopg2.extensions.connection):
         super().__init__(*args, **kwargs)
         self.prepared: dict[str, str] = {}  # SQL -> its statement's name on this connection
         self.preparing: str | None = None
+        self.waiter: asyncio.Future | None = None
+        self.watched_by = None  # weak reference to the loop watching the socket, if one is
+
+    def watch(self, loop: asyncio.AbstractEventLoop) -> None:
+        # The socket stays watched between statements: adding and removing the reader for each
+        # one cost two epoll_ctl calls, a few % of the loop's time (py-spy).
+        if self.watched_by is None:
+            loop.add_reader(self.fileno(), self._readable)
+            self.watched_by = weakref.ref(loop)  # weak: the pool is kept by the loop, not the loop by it
+
+    def _readable(self) -> None:
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
+        else:
+            # Nothing was asked: the server is closing the connection (or sent a notice).
+            # Stop watching, or a closed socket would wake the loop at every turn; the next
+            # statement finds out what happened.
+            self.unwatch()
+
+    def unwatch(self) -> None:
+        loop = self.watched_by() if self.watched_by is not None else None
+        if loop is not None and not loop.is_closed():
+            loop.remove_reader(self.fileno())
+        self.watched_by = None
+
+    def close(self) -> None:
+        if not self.closed:
+            self.unwatch()
+        super().close()
 
     def statement(self, sql: str, params) -> tuple[str, list]:
         name = self.prepared.get(sql)
@@ -168,26 +197,32 @@ def _has_literal_percent(sql: str) -> bool:
     return "%" in _PLACEHOLDER.sub("", sql)
 
 
-async def _ready(connection) -> None:
+async def _ready(connection: "_LoopConnection", *, connecting: bool = False) -> None:
     """Wait until the connection's current operation (connect or statement) has finished."""
-    loop, fd = asyncio.get_running_loop(), connection.fileno()
+    loop = asyncio.get_running_loop()
     while True:
         state = connection.poll()
         if state == psycopg2.extensions.POLL_OK:
             return
-        waiter = loop.create_future()
-        if state == psycopg2.extensions.POLL_READ:
+        waiter = connection.waiter = loop.create_future()
+        # While connecting, libpq may move to another socket (the next address of a host).
+        fd, stop_watching = connection.fileno(), None
+        if state == psycopg2.extensions.POLL_READ and not connecting:
+            connection.watch(loop)
+        elif state == psycopg2.extensions.POLL_READ:
             loop.add_reader(fd, _wake, waiter)
-            remove = loop.remove_reader
+            stop_watching = loop.remove_reader
         elif state == psycopg2.extensions.POLL_WRITE:
             loop.add_writer(fd, _wake, waiter)
-            remove = loop.remove_writer
+            stop_watching = loop.remove_writer
         else:
             raise psycopg2.OperationalError(f"unexpected poll state {state}")
         try:
             await waiter
         finally:
-            remove(fd)
+            connection.waiter = None
+            if stop_watching is not None:
+                stop_watching(fd)
 
 
 def _wake(waiter: asyncio.Future) -> None:
