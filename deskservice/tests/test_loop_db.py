@@ -2,7 +2,9 @@
 
 What a patron and an operator would notice: after a database failover one message asks to be
 sent again and the rest go through; a message already sent is not lost when its socket dies
-while it waits; and a process never holds more connections than it was given.
+while it waits; and a process never holds more connections than it was given. The same
+messages also go through with the statements unprepared (PgBouncer) and on the database
+threads instead of the loop (DESK_CONSUMER_LOOP_CONNECTIONS=0, the path SQLite takes).
 """
 
 import asyncio
@@ -143,11 +145,16 @@ async def test_messages_waiting_on_busy_chats_hold_no_more_connections_than_conf
     await disconnect(desk, *patrons)
 
 
-@pytest.mark.parametrize("prepare", [True, False], ids=["prepared", "behind-pgbouncer"])
+@pytest.mark.parametrize(
+    "loop_connections, prepare",
+    [(4, True), (4, False), (0, True)],
+    ids=["prepared", "behind-pgbouncer", "on-the-threads-as-on-sqlite"],
+)
 async def test_a_kept_connection_keeps_storing_messages_and_counting_the_patrons_limit(
-    settings, active_chat, alice, prepare
+    settings, active_chat, alice, loop_connections, prepare
 ):
     # Prepared: each message after the first runs the statement prepared for the first.
+    settings.DESK_CONSUMER_LOOP_CONNECTIONS = loop_connections
     settings.DESK_CONSUMER_LOOP_PREPARE = prepare
     settings.DESK_CONSUMER_DB_PERSISTENT = True
     settings.DESK_RATE_LIMIT_MESSAGES_PER_MINUTE = 3
