@@ -87,8 +87,11 @@ class _Pool:
             return await self._fetchone(sql, params)
         finally:
             self.busy -= 1
-            if self.waiting:
-                self.waiting.popleft().set_result(None)
+            while self.waiting:
+                waiter = self.waiting.popleft()
+                if not waiter.done():  # a caller cancelled while waiting has left
+                    waiter.set_result(None)
+                    break
 
     async def _fetchone(self, sql: str, params):
         connection = await self._take()
@@ -123,10 +126,18 @@ class _Pool:
         params.pop("cursor_factory", None)
         try:
             connection = psycopg2.connect(**params, connection_factory=_LoopConnection, async_=True)
-            await _ready(connection, connecting=True)
         except psycopg2.Error as error:
             consumer_db.note_failure()
             raise _as_django_error(error) from error
+        try:
+            await _ready(connection, connecting=True)
+        except psycopg2.Error as error:
+            connection.close()
+            consumer_db.note_failure()
+            raise _as_django_error(error) from error
+        except BaseException:
+            connection.close()
+            raise
         return connection
 
 
