@@ -186,9 +186,7 @@ def send_message(*, chat, body: str, sender: str, operator=None, per_minute: int
     """
     body = _clean_text(body, field="body", limit=settings.DESK_MAX_MESSAGE_LENGTH)
     if sender == Message.Sender.PATRON:
-        message = _insert_patron_message(chat=chat, body=body, per_minute=per_minute)
-        realtime.publish(realtime.chat_group(chat.pk), realtime.message_event(message))
-        return message
+        return _insert_patron_message(chat=chat, body=body, per_minute=per_minute)
     with transaction.atomic():
         # The row lock orders this message against End Chat and transfers, which update the
         # row: a message checked against a stale status could otherwise land after the end.
@@ -217,10 +215,9 @@ def send_operator_message(*, chat_id, body: str, operator) -> Message | None:
     that is not theirs take the general path of `send_message`, which says why it refuses.
     """
     body = _clean_text(body, field="body", limit=settings.DESK_MAX_MESSAGE_LENGTH)
-    message = _operator_message_insert(chat_id=chat_id, body=body, operator=operator).run()
+    message = _operator_message_insert(chat_id=chat_id, body=body, operator=operator).store()
     if message is None:
         return _send_operator_message_slowly(chat_id=chat_id, body=body, operator=operator)
-    realtime.publish(realtime.chat_group(chat_id), realtime.message_event(message))
     return message
 
 
@@ -280,7 +277,7 @@ async def send_patron_message_from_socket(*, chat, body: str, per_minute: int | 
 
 
 def _insert_patron_message(*, chat, body: str, per_minute: int | None) -> Message:
-    message = _patron_message_insert(chat=chat, body=body, per_minute=per_minute).run()
+    message = _patron_message_insert(chat=chat, body=body, per_minute=per_minute).store()
     if message is None:
         _refuse_patron_message(chat)
     return message
@@ -329,9 +326,10 @@ class _MessageInsert:
     bench/chat_load.py, docs/performance.md. On PostgreSQL, FOR SHARE still orders the message
     against End Chat and transfers, which update the row (the condition is checked again on
     the row they leave), while messages of one chat do not wait for each other. SQLite
-    serialises every write anyway. `run()` executes it on Django's connection in the caller's
-    transaction, `store_on_loop()` on the event loop's (deskservice/loop_db.py) and publishes
-    it; both give the Message, or None if not stored. `chat`, if given, is set on the Message.
+    serialises every write anyway. `store()` runs it on Django's connection and publishes the
+    message when the caller's transaction commits, `store_on_loop()` runs it on the event
+    loop's (deskservice/loop_db.py) and publishes at once; both give the Message, or None if
+    not stored. `chat`, if given, is set on the Message.
     """
 
     def __init__(self, *, chat_id, sender: str, body: str, chat=None, operator=None, condition="", condition_params=()):
@@ -358,10 +356,13 @@ class _MessageInsert:
         chat_pk = Chat._meta.pk.get_db_prep_value(chat_id, db)
         self.params += [chat_pk, Chat.Status.ENDED, *condition_params]
 
-    def run(self) -> Message | None:
+    def store(self) -> Message | None:
         with connection.cursor() as cursor:
             cursor.execute(self.sql, self.params)
-            return self._message(cursor.fetchone())
+            message = self._message(cursor.fetchone())
+        if message is not None:
+            realtime.publish(realtime.chat_group(self.chat_id), realtime.message_event(message))
+        return message
 
     async def store_on_loop(self) -> Message | None:
         # Shielded: a socket that closes while its message is being stored must not leave the

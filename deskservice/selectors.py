@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Now
-from django.utils import timezone
 
 from deskservice import roles
 from deskservice.compiled_sql import CompiledQuery
@@ -14,15 +13,17 @@ from deskservice.models import DashboardConnection, Department, User
 
 
 def presence_cutoff():
-    return timezone.now() - timedelta(seconds=settings.DESK_PRESENCE_TIMEOUT_SECONDS)
+    """When a dashboard's last heartbeat must be after to count as live, by the database's clock.
+
+    The same SQL on every call, so the heartbeat's reads compile once
+    (deskservice/compiled_sql.py). Heartbeats are written with our clock, on the same machine
+    or one kept in time.
+    """
+    return Now() - timedelta(seconds=settings.DESK_PRESENCE_TIMEOUT_SECONDS)
 
 
 def live_connections():
-    # The database's clock, not ours: the same SQL on every call, so the heartbeat's reads
-    # compile once (deskservice/compiled_sql.py). Heartbeats are written with our clock, on
-    # the same machine or one kept in time.
-    timeout = timedelta(seconds=settings.DESK_PRESENCE_TIMEOUT_SECONDS)
-    return DashboardConnection.objects.filter(last_heartbeat__gte=Now() - timeout)
+    return DashboardConnection.objects.filter(last_heartbeat__gte=presence_cutoff())
 
 
 def online_operators():
